@@ -1,0 +1,81 @@
+/* app.c - builds the subsystems in dependency order and tears them down in
+ * reverse. DESIGN: everything here lives on the one GLib main loop of the main
+ * thread; no subsystem has a thread of its own, so there are no locks. */
+#define G_LOG_DOMAIN "app"
+
+#include "app.h"
+
+#include "api.h"
+#include "events.h"
+#include "http.h"
+#include "settings.h"
+#include "store.h"
+
+struct ars_app {
+	struct ars_store *store;
+	struct ars_events *events;
+	struct ars_api_ctx api;
+	struct ars_http *http;
+};
+
+static json_t *status_for_hello(void *arg)
+{
+	struct ars_app *app = arg;
+	return ars_api_status(&app->api);
+}
+
+/* Stored settings over the defaults; values this version does not accept
+ * are ignored, not fatal. */
+static json_t *load_settings(struct ars_store *store, GError **err)
+{
+	json_auto_t *stored = ars_store_settings_load(store, err);
+	if (!stored)
+		return NULL;
+	json_t *settings = ars_settings_defaults();
+	const char *name;
+	json_t *v;
+	json_object_foreach(stored, name, v) {
+		if (ars_settings_value_ok(name, v))
+			json_object_set(settings, name, v);
+		else
+			g_warning("ignoring stored setting %s: not valid for this version", name);
+	}
+	return settings;
+}
+
+struct ars_app *ars_app_new(const struct ars_app_config *cfg, GError **err)
+{
+	struct ars_app *app = g_new0(struct ars_app, 1);
+	g_autofree char *db_path = g_build_filename(cfg->data_dir, "arsphone.db", NULL);
+	struct ars_guard guard;
+
+	app->store = ars_store_open(db_path, err);
+	if (!app->store)
+		goto fail;
+	app->api.settings = load_settings(app->store, err);
+	if (!app->api.settings)
+		goto fail;
+	app->events = ars_events_new(status_for_hello, app);
+	app->api.store = app->store;
+	app->api.events = app->events;
+
+	ars_guard_init(&guard, cfg->listen_ip, cfg->port, cfg->token);
+	app->http = ars_http_start(cfg->listen_fd, &guard, &app->api, err);
+	if (!app->http)
+		goto fail;
+	return app;
+fail:
+	ars_app_free(app);
+	return NULL;
+}
+
+void ars_app_free(struct ars_app *app)
+{
+	if (!app)
+		return;
+	ars_http_stop(app->http);
+	ars_events_free(app->events);
+	json_decref(app->api.settings);
+	ars_store_close(app->store);
+	g_free(app);
+}

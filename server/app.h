@@ -1,0 +1,17 @@
+/* app.h - the daemon: owns every subsystem; there are no other globals. */
+#pragma once
+#include <gio/gio.h>
+#include <stdint.h>
+
+struct ars_app;
+
+struct ars_app_config {
+	const char *data_dir; /* exists, mode 0700 */
+	const char *token;
+	int listen_fd; /* taken over */
+	const char *listen_ip;
+	uint16_t port;
+};
+
+struct ars_app *ars_app_new(const struct ars_app_config *cfg, GError **err);
+void ars_app_free(struct ars_app *app);
