@@ -72,7 +72,7 @@ bool ars_tls_mode_parse(const char *s, enum ars_tls_mode *out)
 static const char *get_string(json_t *obj, const char *key, bool required, struct ars_verr *e)
 {
 	json_t *v = json_object_get(obj, key);
-	if (!v || json_is_null(v)) {
+	if (!v || json_is_null(v) || (required && json_is_string(v) && !*json_string_value(v))) {
 		if (required)
 			ars_verr_add(e, key, "required", "is required");
 		return NULL;
@@ -125,6 +125,11 @@ static void rule_username(json_t *o, struct ars_account *a, struct ars_verr *e)
 static void rule_auth_username(json_t *o, struct ars_account *a, struct ars_verr *e)
 {
 	const char *v = get_string(o, "auth_username", false, e);
+	if (v && !*v) {
+		ars_verr_add(e, "auth_username", "too_short",
+			     "must not be empty (send null to use the username)");
+		return;
+	}
 	if (!v || !ars_verr_text(e, "auth_username", v, 1, 128))
 		return;
 	if (strpbrk(v, "\"\\")) {
@@ -202,16 +207,32 @@ static void rule_host_map(json_t *o, struct ars_account *a, struct ars_verr *e)
 	json_array_foreach(list, i, item) {
 		g_autofree char *hpath = g_strdup_printf("host_map[%zu].host", i);
 		g_autofree char *apath = g_strdup_printf("host_map[%zu].address", i);
-		json_t *h = json_object_get(item, "host"), *ad = json_object_get(item, "address");
-		if (!json_is_object(item) || json_object_size(item) != 2 || !h || !ad) {
+		if (!json_is_object(item)) {
 			g_autofree char *path = g_strdup_printf("host_map[%zu]", i);
 			ars_verr_add(e, path, "wrong_type", "must be {\"host\": ..., \"address\": ...}");
 			continue;
 		}
+		const char *key;
+		json_t *v;
+		json_object_foreach(item, key, v) {
+			if (strcmp(key, "host") && strcmp(key, "address")) {
+				g_autofree char *path = g_strdup_printf("host_map[%zu].%s", i, key);
+				ars_verr_add(e, path, "unknown_field", "is not a known field");
+			}
+		}
+		json_t *h = json_object_get(item, "host"), *ad = json_object_get(item, "address");
 		const char *hs = json_string_value(h), *as = json_string_value(ad);
-		if (!hs || !ars_netname_is_hostname(hs))
+		if (!h || json_is_null(h))
+			ars_verr_add(e, hpath, "required", "is required");
+		else if (!hs)
+			ars_verr_add(e, hpath, "wrong_type", "must be a string");
+		else if (!ars_netname_is_hostname(hs))
 			ars_verr_add(e, hpath, "bad_host", "must be a host name (not an IP address)");
-		if (!as || !(ars_netname_is_ipv4(as) || ars_netname_is_ipv6(as)))
+		if (!ad || json_is_null(ad))
+			ars_verr_add(e, apath, "required", "is required");
+		else if (!as)
+			ars_verr_add(e, apath, "wrong_type", "must be a string");
+		else if (!(ars_netname_is_ipv4(as) || ars_netname_is_ipv6(as)))
 			ars_verr_add(e, apath, "bad_ip", "must be an IPv4 or IPv6 address");
 		if (!hs || !as || !ars_netname_is_hostname(hs))
 			continue;
@@ -290,7 +311,9 @@ static void rule_tls(json_t *o, struct ars_account *a, struct ars_verr *e)
 		}
 	}
 	json_t *mode = json_object_get(tls, "mode");
-	if (mode && !json_is_null(mode) && !ars_tls_mode_parse(json_string_value(mode), &a->tls_mode))
+	if (mode && !json_is_null(mode) && !json_is_string(mode))
+		ars_verr_add(e, "tls.mode", "wrong_type", "must be a string: verify, pin or insecure");
+	else if (mode && !json_is_null(mode) && !ars_tls_mode_parse(json_string_value(mode), &a->tls_mode))
 		ars_verr_add(e, "tls.mode", "bad_choice", "must be verify, pin or insecure");
 
 	json_t *pem = json_object_get(tls, "ca_pem");
@@ -310,7 +333,9 @@ static void rule_tls(json_t *o, struct ars_account *a, struct ars_verr *e)
 	if (pin && !json_is_null(pin)) {
 		const char *s = json_string_value(pin);
 		a->tls_pin_sha256 = s ? normalize_fingerprint(s) : NULL;
-		if (!a->tls_pin_sha256)
+		if (!s)
+			ars_verr_add(e, "tls.pin_sha256", "wrong_type", "must be a string like AB:CD:...");
+		else if (!a->tls_pin_sha256)
 			ars_verr_add(e, "tls.pin_sha256", "bad_fingerprint",
 				     "must be a SHA-256 fingerprint: 32 bytes in hex, e.g. AB:CD:...");
 	}

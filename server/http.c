@@ -17,6 +17,7 @@
 #include <string.h>
 
 #define MAX_BODY (64 * 1024)
+#define IDLE_TIMEOUT_S 5
 #define EVENT_BACKLOG (1024 * 1024)
 #define API_PREFIX "/api/"
 #define EVENTS_PATH "/api/v1/events"
@@ -317,7 +318,10 @@ struct ars_http *ars_http_start(int listen_fd, const struct ars_guard *guard,
 				  on_request, h, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
 				  MHD_OPTION_LISTEN_SOCKET, listen_fd,
 				  MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
-				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+				  /* Short: MHD's edge-triggered epoll can miss an EOF that
+				   * arrives with the last data, so a half-sent request from a
+				   * peer that went away is reaped by this timeout instead. */
+				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S,
 				  MHD_OPTION_CONNECTION_LIMIT, (unsigned)128, MHD_OPTION_END);
 	if (!h->mhd) {
 		g_set_error(err, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot start the HTTP server");

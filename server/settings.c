@@ -11,6 +11,10 @@ static const char *check_language(json_t *v, const char **code)
 {
 	if (json_is_null(v))
 		return NULL;
+	if (!json_is_string(v)) {
+		*code = "wrong_type";
+		return "must be a string: \"ru\", \"en\", or null (the browser's language)";
+	}
 	const char *s = json_string_value(v);
 	if (s && (strcmp(s, "ru") == 0 || strcmp(s, "en") == 0))
 		return NULL;

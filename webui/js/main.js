@@ -1,0 +1,112 @@
+// Starts the control page: token, language, panels, data loading and the event stream.
+
+import { byId } from './dom.js';
+import { takeToken, forgetToken } from './token.js';
+import { setLanguage, resolveLanguage, t, onLanguageChange } from './i18n.js';
+import { createApi } from './api.js';
+import { connectEvents } from './events.js';
+import { createConnectionIndicator } from './connection.js';
+import { createAccounts } from './accounts.js';
+import { createSettings } from './settings.js';
+import { createDialpad } from './dialpad.js';
+import { describeError } from './field-errors.js';
+
+// A page-level message area. show(fn) displays fn() and re-runs it when the
+// language changes, so the text follows the language; show(null) hides it.
+function messageArea(node, timeoutMs) {
+  let shown = null;
+  let timer = null;
+  onLanguageChange(() => {
+    if (shown) node.textContent = shown();
+  });
+  return (fn) => {
+    shown = fn;
+    node.textContent = fn ? fn() : '';
+    node.hidden = !fn;
+    clearTimeout(timer);
+    if (fn && timeoutMs) timer = setTimeout(() => (node.hidden = true), timeoutMs);
+  };
+}
+
+function showGate(titleKey, textKey) {
+  byId('app').hidden = true;
+  byId('conn').hidden = true;
+  const gate = byId('gate');
+  byId('gate-title').dataset.i18n = titleKey;
+  byId('gate-text').dataset.i18n = textKey;
+  byId('gate-title').textContent = t(titleKey);
+  byId('gate-text').textContent = t(textKey);
+  gate.hidden = false;
+}
+
+async function main() {
+  const token = takeToken();
+  await setLanguage(resolveLanguage(null));
+  if (!token) {
+    showGate('gate.no_token_title', 'gate.no_token_text');
+    return;
+  }
+
+  let events = null;
+  const api = createApi(token, {
+    onUnauthorized() {
+      forgetToken();
+      if (events) events.stop();
+      showGate('gate.bad_token_title', 'gate.bad_token_text');
+    },
+  });
+  const pageError = messageArea(byId('page-alert'), 0);
+  const pageStatus = messageArea(byId('page-status'), 5000);
+
+  byId('app').hidden = false;
+  const conn = createConnectionIndicator();
+  createDialpad();
+  const settings = createSettings(api);
+  const accounts = createAccounts(api, {
+    announce: pageStatus,
+    showError: pageError,
+  });
+
+  let loading = null;
+  let again = false;
+  function loadAll() {
+    if (loading) {
+      again = true;
+      return loading;
+    }
+    loading = (async () => {
+      do {
+        again = false;
+        try {
+          const [list, status, set] = await Promise.all([api.get('/accounts'), api.get('/status'), api.get('/settings')]);
+          accounts.setAll(list.accounts || [], status);
+          byId('version').textContent = status.version ? 'v' + status.version : '';
+          pageError(null);
+          await settings.apply(set);
+        } catch (err) {
+          if (err.code !== 'unauthorized') pageError(() => t('error.load_failed', { error: describeError(err) }));
+        }
+      } while (again);
+      loading = null;
+    })();
+    return loading;
+  }
+
+  loadAll();
+  events = connectEvents(token, {
+    onState: (state) => conn.set(state),
+    onHello: (status) => {
+      accounts.setStatus(status);
+      loadAll(); // catch up with whatever changed while we were away
+    },
+    onGap: () => loadAll(),
+    onEvent: (msg) => {
+      if (loading) again = true;
+      if (msg.type.startsWith('account.')) accounts.event(msg);
+      else if (msg.type === 'settings.updated') settings.apply(msg.settings);
+      // other types (registration, call, …) come with later versions: ignored here
+    },
+  });
+}
+
+main();
