@@ -1,0 +1,43 @@
+/* uri.h - sip:, sips: and tel: URIs (RFC 3261 §19.1, RFC 3966 for tel):
+ * parsing with escapes, printing, and the §19.1.4 comparison rules. */
+#pragma once
+#include <glib.h>
+#include <stdbool.h>
+
+enum ars_uri_scheme {
+	ARS_URI_SIP,
+	ARS_URI_SIPS,
+	ARS_URI_TEL,
+};
+
+struct ars_uri_param {
+	char *name;  /* lower case */
+	char *value; /* unescaped; NULL for a parameter without "=" */
+};
+
+struct ars_uri {
+	enum ars_uri_scheme scheme;
+	char *user;	  /* unescaped; NULL when none. tel: the number */
+	char *host;	  /* lower case; IPv6 without brackets; NULL for tel: */
+	bool host_is_ipv6;
+	int port;	  /* 0 when none */
+	GPtrArray *params;  /* of struct ars_uri_param*, in order */
+	GPtrArray *headers; /* of struct ars_uri_param* ("?name=value&..."), names as given */
+};
+
+/* Strict parse of len bytes of s. Userinfo with a password ("user:pw@") is
+ * refused: arsphone never puts secrets in URIs. Returns NULL on error with a
+ * static reason in *why (may be NULL). */
+struct ars_uri *ars_uri_parse(const char *s, size_t len, const char **why);
+void ars_uri_free(struct ars_uri *u);
+typedef struct ars_uri ArsUri;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ArsUri, ars_uri_free)
+
+/* The parameter's value: "" for a flag parameter, NULL when absent. */
+const char *ars_uri_param(const struct ars_uri *u, const char *name);
+/* RFC 3261 §19.1.4 equality (user case-sensitive, host case-insensitive,
+ * escapes compared unescaped, the user/ttl/method/maddr/transport rule for
+ * parameters, headers all compared). tel: compares the number. */
+bool ars_uri_equal(const struct ars_uri *a, const struct ars_uri *b);
+/* Canonical text, escaping what needs it. */
+char *ars_uri_print(const struct ars_uri *u);
