@@ -67,6 +67,12 @@ def free_port():
         return s.getsockname()[1]
 
 
+def dead_loopback_server():
+    """A wss:// URL on a loopback port nothing listens on, for enabled
+    accounts: registration attempts (if any) stay on this machine."""
+    return "wss://127.0.0.1:%d/ws" % free_port()
+
+
 def run(args, timeout=10, env=None):
     """Run the binary with args to completion; returns CompletedProcess."""
     proc = subprocess.Popen([binary()] + list(args), stdin=subprocess.DEVNULL,
@@ -680,6 +686,18 @@ class EventCollector(threading.Thread):
                     break
                 self.cond.wait(left)
             return [e for _, e in self.events]
+
+    def wait_types(self, count, types, timeout=10):
+        """Wait for count events whose type is in types (a set); returns
+        those events. Other types (e.g. registration) are skipped."""
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                got = [e for _, e in self.events if e.get("type") in types]
+                left = deadline - time.monotonic()
+                if len(got) >= count or left <= 0 or not self.is_alive():
+                    return got
+                self.cond.wait(left)
 
     def stop(self):
         self._halt.set()

@@ -25,9 +25,16 @@ PIN = ":".join(["AB", "CD"] * 16)
 _names = itertools.count(1)
 
 
+LOOP = daemon.dead_loopback_server()
+
+
 def base(**over):
+    """A valid account body. Disabled unless asked otherwise, so that the
+    daemon never tries to register anywhere; enabled test accounts use
+    LOOP (a closed loopback port)."""
     acc = {"name": "Acc %d" % next(_names), "username": "505",
-           "domain": "example.com", "server": "wss://example.com/ws"}
+           "domain": "example.com", "server": "wss://example.com/ws",
+           "enabled": False}
     for key, value in over.items():
         if value is MISSING:
             acc.pop(key, None)
@@ -84,7 +91,7 @@ KEY_PEM = ("-----BEGIN PRIVATE KEY-----\n"
 # (field, value, reported path, acceptable codes)
 BAD = [
     ("name", MISSING, "name", {"required"}),
-    ("name", "", "name", {"too_short", "required"}),
+    ("name", "", "name", {"required"}),
     ("name", "   ", "name", {"too_short", "required"}),
     ("name", "x" * 65, "name", {"too_long"}),
     ("name", "名" * 65, "name", {"too_long"}),
@@ -95,7 +102,7 @@ BAD = [
     ("name", ["x"], "name", {"wrong_type"}),
     ("name", None, "name", {"required", "wrong_type"}),
     ("username", MISSING, "username", {"required"}),
-    ("username", "", "username", {"too_short", "required"}),
+    ("username", "", "username", {"required"}),
     ("username", "a" * 129, "username", {"too_long"}),
     ("username", "a b", "username", {"bad_characters"}),
     ("username", "a@b", "username", {"bad_characters"}),
@@ -116,7 +123,8 @@ BAD = [
     ("display_name", "a\nb", "display_name", {"bad_characters"}),
     ("display_name", 1, "display_name", {"wrong_type"}),
     ("domain", MISSING, "domain", {"required"}),
-    ("domain", "", "domain", {"too_short", "required", "bad_host"}),
+    ("domain", "", "domain", {"required"}),
+    ("server", "", "server", {"required"}),
     ("domain", "exa mple.com", "domain", {"bad_host"}),
     ("domain", "foo_bar.com", "domain", {"bad_host"}),
     ("domain", "a..b", "domain", {"bad_host"}),
@@ -300,7 +308,7 @@ class TestCrud(AccountsBase):
                          JSON_TYPE)
 
     def test_defaults(self):
-        acc = self.create()
+        acc = self.create(enabled=MISSING, server=LOOP)
         self.check_shape(acc)
         self.assertIsNone(acc["auth_username"])
         self.assertIsNone(acc["display_name"])
@@ -326,14 +334,17 @@ class TestCrud(AccountsBase):
         self.assertEqual(len(ids), len(set(ids)))
 
     def test_status_lists_accounts(self):
-        on = self.create()
+        on = self.create(enabled=True, server=LOOP)
         off = self.create(enabled=False)
         status = self.req("GET", "/api/v1/status").json
         by_id = {a["id"]: a for a in status["accounts"]}
-        self.assertEqual(by_id[on["id"]], {
-            "id": on["id"], "name": on["name"],
-            "registration": {"state": "unregistered", "code": None,
-                             "reason": None}})
+        for acc in (on, off):
+            self.assertEqual(by_id[acc["id"]]["name"], acc["name"])
+            reg = by_id[acc["id"]]["registration"]
+            self.assertTrue({"state", "code", "reason"} <= set(reg), reg)
+        # nothing listens at LOOP: it can never be registered
+        self.assertIn(by_id[on["id"]]["registration"]["state"],
+                      {"unregistered", "registering", "failed"})
         self.assertEqual(by_id[off["id"]]["registration"]["state"], "disabled")
         self.assertEqual(status["calls"], [])
         self.req("DELETE", "/api/v1/accounts/%d" % on["id"])
@@ -352,6 +363,16 @@ class TestCrud(AccountsBase):
                      "not_found")
         self.assertNotIn(acc["id"], [a["id"] for a in self.list()])
 
+    def test_register_now_disabled_409(self):
+        acc = self.create(enabled=False)
+        path = "/api/v1/accounts/%d/register" % acc["id"]
+        assert_error(self, self.req("POST", path), 409, "account_disabled")
+        assert_error(self, self.req("POST", "/api/v1/accounts/987654/register"),
+                     404, "not_found")
+        r = self.req("GET", path)
+        assert_error(self, r, 405, "method_not_allowed")
+        self.assertIn("POST", r.headers.get("Allow", ""))
+
     def test_unknown_id_404(self):
         assert_error(self, self.get(987654), 404, "not_found")
         assert_error(self, self.patch(987654, {"name": "x"}), 404,
@@ -362,7 +383,10 @@ class TestValidation(AccountsBase):
     def test_good_values(self):
         for field, value in GOOD:
             with self.subTest(field=field, value=repr(value)[:60]):
-                r = self.req("POST", "/api/v1/accounts", base(**{field: value}))
+                over = {field: value}
+                if field == "enabled" and value:
+                    over["server"] = LOOP   # never register off this host
+                r = self.req("POST", "/api/v1/accounts", base(**over))
                 self.assertEqual(r.status, 201, r)
                 if field not in ("password", "tls", "domain", "display_name",
                                  "name"):
@@ -397,7 +421,7 @@ class TestValidation(AccountsBase):
                 "host_map": [{"host": "a.example", "address": "x"}]}
         r = self.req("POST", "/api/v1/accounts", body)
         self.check_invalid(r, {
-            "name": {"too_short", "required"}, "username": {"bad_characters"},
+            "name": {"required"}, "username": {"bad_characters"},
             "domain": {"bad_host"}, "server": {"bad_scheme"},
             "register_expires": {"out_of_range"}, "enabled": {"wrong_type"},
             "bogus": {"unknown_field"}, "tls.mode": {"bad_choice"},
@@ -504,6 +528,22 @@ class TestPatch(AccountsBase):
         self.assertEqual(self.get(acc["id"]).json, acc)
         self.assertEqual(self.get(pinned["id"]).json, pinned)
 
+    def test_null_restores_defaults(self):
+        acc = self.create(register_expires=900, host_map=hm(2),
+                          tls={"mode": "insecure", "ca_pem": TEST_CA_PEM})
+        r = self.patch(acc["id"], {"register_expires": None,
+                                   "host_map": None, "tls": {"mode": None}})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["register_expires"], 600)
+        self.assertEqual(r.json["host_map"], [])
+        self.assertEqual(r.json["tls"], {"mode": "verify",
+                                         "ca_pem": TEST_CA_PEM,
+                                         "pin_sha256": None})
+        self.assertIs(r.json["enabled"], False)
+        r = self.patch(acc["id"], {"server": LOOP, "enabled": None})
+        self.assertEqual(r.status, 200, r)
+        self.assertIs(r.json["enabled"], True)
+
     def test_host_map_replaced_whole(self):
         acc = self.create(host_map=hm(3))
         new_map = [{"host": "only.example", "address": "192.0.2.1"}]
@@ -581,7 +621,8 @@ class TestPasswordSecrecy(unittest.TestCase):
         self.assertEqual(req("POST", "/api/v1/accounts",
                              base(password=pw1, name=r.json["name"])).status,
                          409)
-        got = events.wait_for(4)
+        got = events.wait_types(4, {"hello", "account.created",
+                                    "account.updated"})
         self.assertEqual([e["type"] for e in got],
                          ["hello", "account.created", "account.updated",
                           "account.updated"])

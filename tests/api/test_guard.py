@@ -9,7 +9,7 @@ import unittest
 from daemon import Daemon, assert_error, JSON_TYPE
 
 ACCOUNT = {"name": "Guard", "username": "100", "domain": "example.com",
-           "server": "wss://example.com/ws"}
+           "server": "wss://example.com/ws", "enabled": False}
 
 
 class GuardTest(unittest.TestCase):
