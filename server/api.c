@@ -53,12 +53,6 @@ static void storage_failed(struct ars_api_reply *rep, const GError *err)
 
 /* --- status ----------------------------------------------------------------- */
 
-static json_t *registration_json(const struct ars_account *a)
-{
-	return json_pack("{s:s, s:n, s:n}", "state", a->enabled ? "unregistered" : "disabled", "code",
-			 "reason");
-}
-
 json_t *ars_api_status(struct ars_api_ctx *ctx)
 {
 	g_autoptr(GError) err = NULL;
@@ -67,7 +61,8 @@ json_t *ars_api_status(struct ars_api_ctx *ctx)
 	for (guint i = 0; accounts && i < accounts->len; i++) {
 		const struct ars_account *a = g_ptr_array_index(accounts, i);
 		json_array_append_new(list, json_pack("{s:I, s:s, s:o}", "id", (json_int_t)a->id, "name",
-						      a->name, "registration", registration_json(a)));
+						      a->name, "registration",
+						      ars_phone_registration(ctx->phone, a)));
 	}
 	if (err)
 		g_warning("%s", err->message);
@@ -138,6 +133,10 @@ static void reply_stored(struct ars_api_ctx *ctx, gint64 id, unsigned status, co
 	reply(rep, status, ars_account_to_json(stored, ARS_ACCOUNT_JSON_PUBLIC));
 	ars_events_emit(ctx->events, event,
 			json_pack("{s:o}", "account", ars_account_to_json(stored, ARS_ACCOUNT_JSON_PUBLIC)));
+	/* After the account event, so pages know the account its registration
+	 * events are about. */
+	if (ctx->phone)
+		ars_phone_account_changed(ctx->phone, stored);
 }
 
 static void create_account(struct ars_api_ctx *ctx, const struct request *req,
@@ -199,8 +198,28 @@ static void delete_account(struct ars_api_ctx *ctx, const struct request *req,
 	}
 	g_info("account %" G_GINT64_FORMAT " deleted", req->id);
 	rep->status = 204;
+	if (ctx->phone)
+		ars_phone_account_deleted(ctx->phone, req->id);
 	ars_events_emit(ctx->events, "account.deleted",
 			json_pack("{s:I}", "account_id", (json_int_t)req->id));
+}
+
+static void register_account(struct ars_api_ctx *ctx, const struct request *req,
+			     struct ars_api_reply *rep)
+{
+	g_autoptr(GError) err = NULL;
+	g_autoptr(ArsAccount) a = ars_store_account_get(ctx->store, req->id, &err);
+	if (!a) {
+		write_failed(rep, err);
+		return;
+	}
+	if (!a->enabled) {
+		ars_api_error(rep, 409, "account_disabled", "enable the account to register it", NULL);
+		return;
+	}
+	if (ctx->phone)
+		ars_phone_register_now(ctx->phone, req->id);
+	reply(rep, 202, ars_phone_registration(ctx->phone, a));
 }
 
 /* --- settings --------------------------------------------------------------- */
@@ -251,6 +270,7 @@ static const struct route {
 	{"/api/v1/accounts/{id}",
 	 "GET, PATCH, DELETE",
 	 {{"GET", get_account, false}, {"PATCH", patch_account, true}, {"DELETE", delete_account, false}}},
+	{"/api/v1/accounts/{id}/register", "POST", {{"POST", register_account, false}}},
 	{"/api/v1/settings", "GET, PATCH", {{"GET", get_settings, false}, {"PATCH", patch_settings, true}}},
 };
 
@@ -264,13 +284,23 @@ static bool parse_id(const char *s, gint64 *out)
 	return true;
 }
 
+/* A "{id}" in a route's path matches a positive decimal number. */
 static const struct route *match(const char *path, gint64 *id)
 {
 	for (size_t i = 0; i < G_N_ELEMENTS(routes); i++) {
 		const char *p = routes[i].path, *hole = strstr(p, "{id}");
-		if (!hole && strcmp(p, path) == 0)
-			return &routes[i];
-		if (hole && strncmp(p, path, (size_t)(hole - p)) == 0 && parse_id(path + (hole - p), id))
+		if (!hole) {
+			if (strcmp(p, path) == 0)
+				return &routes[i];
+			continue;
+		}
+		size_t prefix = (size_t)(hole - p);
+		if (strncmp(p, path, prefix) != 0)
+			continue;
+		const char *digits = path + prefix;
+		size_t n = strcspn(digits, "/");
+		g_autofree char *number = g_strndup(digits, n);
+		if (parse_id(number, id) && strcmp(digits + n, hole + 4) == 0)
 			return &routes[i];
 	}
 	return NULL;

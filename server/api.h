@@ -2,6 +2,7 @@
  * method + path + body in, status + JSON out. */
 #pragma once
 #include "events.h"
+#include "phone.h"
 #include "store.h"
 
 #include <jansson.h>
@@ -11,6 +12,7 @@ struct ars_api_ctx {
 	struct ars_store *store;
 	struct ars_events *events;
 	json_t *settings; /* every known setting's current value; updated on PATCH */
+	struct ars_phone *phone; /* NULL: no SIP (unit tests) */
 };
 
 struct ars_api_reply {

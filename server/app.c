@@ -8,12 +8,16 @@
 #include "api.h"
 #include "events.h"
 #include "http.h"
+#include "phone.h"
+#include "sip/transport_wss.h"
 #include "settings.h"
 #include "store.h"
 
 struct ars_app {
 	struct ars_store *store;
 	struct ars_events *events;
+	struct lws_context *lws;
+	struct ars_phone *phone;
 	struct ars_api_ctx api;
 	struct ars_http *http;
 };
@@ -58,11 +62,17 @@ struct ars_app *ars_app_new(const struct ars_app_config *cfg, GError **err)
 	app->events = ars_events_new(status_for_hello, app);
 	app->api.store = app->store;
 	app->api.events = app->events;
+	app->lws = ars_sip_flow_context_new(cfg->loop, err);
+	if (!app->lws)
+		goto fail;
+	app->phone = ars_phone_new(app->lws, cfg->data_dir, cfg->sip_trace, app->store, app->events);
+	app->api.phone = app->phone;
 
 	ars_guard_init(&guard, cfg->listen_ip, cfg->port, cfg->token);
 	app->http = ars_http_start(cfg->listen_fd, &guard, &app->api, err);
 	if (!app->http)
 		goto fail;
+	ars_phone_start(app->phone);
 	return app;
 fail:
 	ars_app_free(app);
@@ -73,7 +83,9 @@ void ars_app_free(struct ars_app *app)
 {
 	if (!app)
 		return;
+	ars_phone_shutdown(app->phone);
 	ars_http_stop(app->http);
+	ars_sip_flow_context_free(app->lws);
 	ars_events_free(app->events);
 	json_decref(app->api.settings);
 	ars_store_close(app->store);

@@ -23,6 +23,7 @@ struct options {
 	gboolean no_open;
 	char *log_level;
 	gboolean version;
+	gboolean sip_trace;
 };
 
 static int usage_error(GOptionContext *ctx, const char *message)
@@ -80,14 +81,14 @@ static int run(const struct options *o)
 		return EXIT_FAILURE;
 	}
 
-	struct ars_app_config cfg = {dir, token, listen_fd, ip, bound_port};
+	g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
+	struct ars_app_config cfg = {dir, token, listen_fd, ip, bound_port, loop, o->sip_trace};
 	struct ars_app *app = ars_app_new(&cfg, &err);
 	if (!app) {
 		fprintf(stderr, "arsphone: %s\n", err->message);
 		return EXIT_FAILURE;
 	}
 
-	g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
 	guint sigint = g_unix_signal_add(SIGINT, on_signal, loop);
 	guint sigterm = g_unix_signal_add(SIGTERM, on_signal, loop);
 
@@ -107,23 +108,28 @@ static int run(const struct options *o)
 	return EXIT_SUCCESS;
 }
 
-int main(int argc, char **argv)
+static void options_clear(struct options *o)
 {
-	setlocale(LC_ALL, "");
-	/* Everything we create (database, WAL, token) is private to the user. */
-	umask(077);
+	g_free(o->data_dir);
+	g_free(o->listen);
+	g_free(o->log_level);
+}
 
-	struct options o = {0};
+/* Parses the command line and runs; returns the exit status. */
+static int parse_and_run(int argc, char **argv, struct options *o)
+{
 	GOptionEntry entries[] = {
-		{"data-dir", 0, 0, G_OPTION_ARG_FILENAME, &o.data_dir,
+		{"data-dir", 0, 0, G_OPTION_ARG_FILENAME, &o->data_dir,
 		 "Where accounts and settings are kept (default ~/.local/share/arsphone)", "DIR"},
-		{"listen", 0, 0, G_OPTION_ARG_STRING, &o.listen,
+		{"listen", 0, 0, G_OPTION_ARG_STRING, &o->listen,
 		 "Loopback address of the control page (default " ARS_DEFAULT_LISTEN "; port 0 picks a free one)",
 		 "127.0.0.1:PORT"},
-		{"no-open", 0, 0, G_OPTION_ARG_NONE, &o.no_open, "Do not open the page in a browser", NULL},
-		{"log-level", 0, 0, G_OPTION_ARG_STRING, &o.log_level,
+		{"no-open", 0, 0, G_OPTION_ARG_NONE, &o->no_open, "Do not open the page in a browser", NULL},
+		{"log-level", 0, 0, G_OPTION_ARG_STRING, &o->log_level,
 		 "error, warning (default), info or debug", "LEVEL"},
-		{"version", 0, 0, G_OPTION_ARG_NONE, &o.version, "Print the version and exit", NULL},
+		{"sip-trace", 0, 0, G_OPTION_ARG_NONE, &o->sip_trace,
+		 "Print every SIP message sent and received (credentials redacted) on stderr", NULL},
+		{"version", 0, 0, G_OPTION_ARG_NONE, &o->version, "Print the version and exit", NULL},
 		{NULL},
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- desktop softphone for SIP over WebSocket");
@@ -135,17 +141,25 @@ int main(int argc, char **argv)
 		return usage_error(ctx, "unexpected argument");
 
 	GLogLevelFlags level = G_LOG_LEVEL_WARNING;
-	if (o.log_level && !ars_log_level_parse(o.log_level, &level))
+	if (o->log_level && !ars_log_level_parse(o->log_level, &level))
 		return usage_error(ctx, "--log-level takes error, warning, info or debug");
 	ars_log_init(level);
 
-	if (o.version) {
+	if (o->version) {
 		printf("arsphone %s\n", ARS_VERSION);
 		return EXIT_SUCCESS;
 	}
-	int status = run(&o);
-	g_free(o.data_dir);
-	g_free(o.listen);
-	g_free(o.log_level);
+	return run(o);
+}
+
+int main(int argc, char **argv)
+{
+	setlocale(LC_ALL, "");
+	/* Everything we create (database, WAL, token) is private to the user. */
+	umask(077);
+
+	struct options o = {0};
+	int status = parse_and_run(argc, argv, &o);
+	options_clear(&o);
 	return status;
 }

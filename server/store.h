@@ -40,3 +40,7 @@ bool ars_store_account_delete(struct ars_store *s, gint64 id, GError **err);
 json_t *ars_store_settings_load(struct ars_store *s, GError **err);
 /* Writes every name -> value of changes in one transaction. */
 bool ars_store_settings_save(struct ars_store *s, json_t *changes, GError **err);
+
+/* The account's RFC 5626 instance id ("urn:uuid:..."), made and stored on
+ * first use. NULL with err when the account does not exist. */
+char *ars_store_account_instance(struct ars_store *s, gint64 id, GError **err);

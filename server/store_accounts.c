@@ -181,3 +181,42 @@ bool ars_store_account_delete(struct ars_store *s, gint64 id, GError **err)
 {
 	return write_account(s, "DELETE FROM accounts WHERE id = ?1", NULL, id, err);
 }
+
+char *ars_store_account_instance(struct ars_store *s, gint64 id, GError **err)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, "SELECT sip_instance FROM accounts WHERE id = ?", -1, &st, NULL) !=
+	    SQLITE_OK) {
+		ars_store_set_error(s, err, ARS_STORE_ERROR_OPEN, "cannot read");
+		return NULL;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st);
+	char *instance = rc == SQLITE_ROW ? column_text(st, 0) : NULL;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW) {
+		g_set_error(err, ARS_STORE_ERROR, ARS_STORE_ERROR_NOT_FOUND, "no account %" G_GINT64_FORMAT, id);
+		return NULL;
+	}
+	if (instance)
+		return instance;
+
+	g_autofree char *uuid = g_uuid_string_random();
+	instance = g_strconcat("urn:uuid:", uuid, NULL);
+	if (sqlite3_prepare_v2(s->db, "UPDATE accounts SET sip_instance = ? WHERE id = ?", -1, &st, NULL) !=
+	    SQLITE_OK) {
+		ars_store_set_error(s, err, ARS_STORE_ERROR_WRITE, "cannot write to");
+		g_free(instance);
+		return NULL;
+	}
+	sqlite3_bind_text(st, 1, instance, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		ars_store_set_error(s, err, ARS_STORE_ERROR_WRITE, "cannot write to");
+		g_free(instance);
+		return NULL;
+	}
+	return instance;
+}

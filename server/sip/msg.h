@@ -18,6 +18,9 @@ struct ars_sip_header {
 		      * comma-separated lists of the headers that allow them are split into
 		      * one header each (never inside quotes or <>, never for
 		      * WWW-/Proxy-Authenticate, Authorization, Date and the like) */
+	size_t value_len; /* strlen(value), except that a parsed value may hold a NUL
+			   * escaped inside a quoted string (RFC 3261 quoted-pair allows
+			   * "\" %x00): C-string readers then see it cut there */
 };
 
 struct ars_sip_msg {
@@ -37,20 +40,32 @@ struct ars_sip_msg {
 	char *from_tag;
 	char *to_tag;
 	char *via_branch; /* branch of the top Via */
+
+	/* ARS_SIP_PARSE_REJECT: the status to answer with, 400, or 505 for a
+	 * request whose SIP-Version is not 2.0 (RFC 3261 §21.5.7). */
+	int reject_status;
 };
 
 enum ars_sip_parse {
 	ARS_SIP_PARSE_OK,
 	/* A request whose start line and Via, From, To, Call-ID and CSeq are
 	 * fine but which is otherwise malformed: *out holds it so the caller can
-	 * answer 400 with *why as the reason phrase. */
+	 * answer 400 with *why as the reason phrase. "Fine" means what a
+	 * response needs: a method, and each of these headers present (the top
+	 * Via with a readable sent-protocol and sent-by); their values may still
+	 * be what is wrong (RFC 4475 wants 400 for a bad To or CSeq too), and are
+	 * copied as they came. Never for ACK, which is not answered. See
+	 * reject_status for the one case that deserves 505. */
 	ARS_SIP_PARSE_REJECT,
 	/* Nothing that can be answered: log *why and drop. *out is NULL. */
 	ARS_SIP_PARSE_DROP,
 };
 
 /* Parses exactly one message of len bytes (no trailing data allowed beyond
- * Content-Length, which must match when present). *why is a static string. */
+ * Content-Length, which must match when present). *why is a static string,
+ * usable as a reason phrase. Lines of the start line and header section may
+ * end with CRLF or a bare LF (leading empty lines are skipped); the body is
+ * taken as it is. */
 enum ars_sip_parse ars_sip_msg_parse(const char *buf, size_t len, struct ars_sip_msg **out,
 				     const char **why);
 void ars_sip_msg_free(struct ars_sip_msg *m);

@@ -257,16 +257,19 @@ async function main() {
       await page.getByLabel('SIP domain').fill(ACCOUNT.domain);
       await page.getByLabel('Password', { exact: true }).fill(ACCOUNT.password);
       await page.getByLabel('WebSocket server').fill(ACCOUNT.server);
+      // Disabled: the daemon registers enabled accounts, and pbx.example.test must not be looked up
+      // (registration.test.mjs covers the live states against a local fake PBX).
+      await page.getByLabel('Enabled').uncheck();
       await page.getByLabel('WebSocket server').press('Enter'); // Enter submits the form
       await dialog.waitFor({ state: 'hidden' });
       const item = accountItem(page, ACCOUNT.name);
       await item.waitFor({ state: 'visible' });
       assert((await text(item.locator('.acc-name'))) === ACCOUNT.name, 'name not shown as plain text');
       assert((await item.locator('.acc-name b').count()) === 0, 'account name was parsed as HTML');
-      assert((await text(item.locator('.badge'))) === 'Not registered', 'state badge: ' + (await text(item.locator('.badge'))));
+      assert((await text(item.locator('.badge'))) === 'Disabled', 'state badge: ' + (await text(item.locator('.badge'))));
       const listed = await api(daemon, 'GET', '/accounts');
       const saved = listed.body.accounts.find((a) => a.name === ACCOUNT.name);
-      assert(saved && saved.has_password === true && saved.server === ACCOUNT.server, 'daemon has: ' + JSON.stringify(listed.body));
+      assert(saved && saved.has_password === true && saved.server === ACCOUNT.server && saved.enabled === false, 'daemon has: ' + JSON.stringify(listed.body));
     });
 
     await check('a ws:// account shows the unencrypted warning', async () => {
@@ -406,7 +409,7 @@ async function main() {
       await page.screenshot({ path: join(SHOTS, 'arsphone-page-reconnecting.png') });
       daemon = await restartDaemon(dataDir, port);
       // Changed right after the restart: the page must show it whether it reconnects before or after.
-      const made = await api(daemon, 'POST', '/accounts', { name: 'Second', username: '506', domain: 'pbx.example.test', server: 'wss://pbx.example.test/ws' });
+      const made = await api(daemon, 'POST', '/accounts', { name: 'Second', username: '506', domain: 'pbx.example.test', server: 'wss://pbx.example.test/ws', enabled: false });
       assert(made.status === 201, 'POST second account: ' + made.status + ' ' + JSON.stringify(made.body));
       await page.locator('#conn[data-state="connected"]').waitFor({ timeout: 30 * S });
       await accountItem(page, 'Second').waitFor({ state: 'visible', timeout: 15 * S });

@@ -140,12 +140,13 @@ static void test_lws_on_glib(void)
 	uint16_t port;
 	int fd = ars_listen_bind("127.0.0.1", 0, &port, NULL);
 	g_assert_cmpint(fd, >=, 0);
-	struct ars_app_config cfg = {dir, token, fd, "127.0.0.1", port};
+	loop = g_main_loop_new(NULL, FALSE);
+	/* The app runs its own lws context (for SIP) on the same loop. */
+	struct ars_app_config cfg = {dir, token, fd, "127.0.0.1", port, loop, false};
 	g_autoptr(GError) err = NULL;
 	struct ars_app *app = ars_app_new(&cfg, &err);
 	g_assert_no_error(err);
 
-	loop = g_main_loop_new(NULL, FALSE);
 	void *foreign[] = {loop};
 	struct lws_context_creation_info info = {
 		.port = CONTEXT_PORT_NO_LISTEN,

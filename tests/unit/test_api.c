@@ -186,11 +186,13 @@ static void test_settings(struct fixture *f, gconstpointer data)
 
 static void test_settings_table(void)
 {
-	g_assert_true(ars_settings_value_ok("language", json_string("en")));
-	g_assert_false(ars_settings_value_ok("language", json_string("EN")));
-	g_assert_false(ars_settings_value_ok("unknown", json_true()));
-	g_assert_true(ars_settings_value_ok("ring_volume", json_integer(100)));
-	g_assert_false(ars_settings_value_ok("ring_volume", json_integer(-1)));
+	json_auto_t *en = json_string("en"), *upper = json_string("EN"), *yes = json_true();
+	json_auto_t *loud = json_integer(100), *negative = json_integer(-1);
+	g_assert_true(ars_settings_value_ok("language", en));
+	g_assert_false(ars_settings_value_ok("language", upper));
+	g_assert_false(ars_settings_value_ok("unknown", yes));
+	g_assert_true(ars_settings_value_ok("ring_volume", loud));
+	g_assert_false(ars_settings_value_ok("ring_volume", negative));
 }
 
 int main(int argc, char **argv)

@@ -102,9 +102,9 @@ async function main() {
     onGap: () => loadAll(),
     onEvent: (msg) => {
       if (loading) again = true;
-      if (msg.type.startsWith('account.')) accounts.event(msg);
+      if (msg.type.startsWith('account.') || msg.type === 'registration') accounts.event(msg);
       else if (msg.type === 'settings.updated') settings.apply(msg.settings);
-      // other types (registration, call, …) come with later versions: ignored here
+      // other types (call, …) come with later versions: ignored here
     },
   });
 }
