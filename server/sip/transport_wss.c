@@ -176,17 +176,17 @@ static void classify_tls(struct ars_sip_flow *f)
 {
 	if (f->pin_mismatch) {
 		set_error(f, "tls_pin_mismatch",
-			  g_strdup_printf("the certificate of %s is not the pinned one (its SHA-256 is %s)",
-					  f->target, f->cert ? f->cert->sha256 : "unknown"));
+			  g_strdup_printf("the certificate of %s (%s) is not the pinned one (its SHA-256 is %s)",
+					  f->url.host, f->target, f->cert ? f->cert->sha256 : "unknown"));
 	} else if (f->verify_error == X509_V_ERR_HOSTNAME_MISMATCH ||
 		   f->verify_error == X509_V_ERR_IP_ADDRESS_MISMATCH) {
 		set_error(f, "tls_name_mismatch",
-			  g_strdup_printf("the certificate of %s is for another name (%s)", f->target,
-					  f->cert ? f->cert->subject : "unknown"));
+			  g_strdup_printf("the certificate of %s (%s) is for another name (%s)", f->url.host,
+					  f->target, f->cert ? f->cert->subject : "unknown"));
 	} else if (f->verify_error) {
 		set_error(f, "tls_untrusted",
-			  g_strdup_printf("the certificate of %s is not trusted (%s)", f->target,
-					  X509_verify_cert_error_string(f->verify_error)));
+			  g_strdup_printf("the certificate of %s (%s) is not trusted (%s)", f->url.host,
+					  f->target, X509_verify_cert_error_string(f->verify_error)));
 	}
 	if (f->error.error && g_str_has_prefix(f->error.error, "tls_"))
 		f->error.cert = g_steal_pointer(&f->cert);

@@ -401,6 +401,12 @@ async function main() {
         throw new Error(`target shown: "${reg.target}" (api.md: host:port after host_map = 127.0.0.1:${pbx.port.self})`);
       });
       await page.screenshot({ path: join(SHOTS, 'arsphone-reg-untrusted.png'), fullPage: true });
+      // The fingerprint wraps in a narrow window instead of widening the page.
+      await page.setViewportSize({ width: 380, height: 900 });
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      await page.screenshot({ path: join(SHOTS, 'arsphone-reg-untrusted-narrow.png'), fullPage: true });
+      await page.setViewportSize({ width: 1280, height: 900 });
+      assert(overflow <= 0, 'page is ' + overflow + ' px wider than a 380 px window');
     });
 
     await check('Trust dialog: warning, focus on Cancel, Escape cancels without changing anything', async () => {
