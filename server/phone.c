@@ -50,16 +50,19 @@ static void on_ua_changed(struct ars_sip_ua *ua, json_t *reg, void *arg)
 	ars_events_emit(p->events, "registration", fields);
 }
 
-static void start_ua(struct ars_phone *p, struct slot *s, const struct ars_account *a)
+/* Takes a. */
+static void start_ua(struct ars_phone *p, struct slot *s, struct ars_account *a)
 {
 	g_autoptr(GError) err = NULL;
 	g_autofree char *instance = ars_store_account_instance(p->store, a->id, &err);
 	if (!instance) {
 		g_warning("account %" G_GINT64_FORMAT ": %s", a->id, err->message);
+		ars_account_free(a);
 		return;
 	}
+	bool enabled = a->enabled;
 	s->ua = ars_sip_ua_new(&p->env, a, instance, on_ua_changed, p);
-	if (!a->enabled)
+	if (!enabled)
 		on_ua_changed(s->ua, ars_sip_ua_registration(s->ua), p);
 }
 
@@ -71,8 +74,7 @@ static void on_ua_stopped(struct ars_sip_ua *ua, void *arg)
 	s->stopping = false;
 	p->stopping--;
 	if (s->next) {
-		g_autoptr(ArsAccount) a = g_steal_pointer(&s->next);
-		start_ua(p, s, a);
+		start_ua(p, s, g_steal_pointer(&s->next));
 	} else {
 		g_hash_table_remove(p->slots, &s->id);
 	}
@@ -116,7 +118,7 @@ void ars_phone_start(struct ars_phone *p)
 	g_autoptr(GError) err = NULL;
 	g_autoptr(GPtrArray) accounts = ars_store_accounts_list(p->store, &err);
 	for (guint i = 0; accounts && i < accounts->len; i++) {
-		const struct ars_account *a = accounts->pdata[i];
+		struct ars_account *a = g_steal_pointer(&accounts->pdata[i]);
 		start_ua(p, slot_for(p, a->id), a);
 	}
 	if (err)
@@ -158,12 +160,16 @@ void ars_phone_shutdown(struct ars_phone *p)
 	g_free(p);
 }
 
-void ars_phone_account_changed(struct ars_phone *p, const struct ars_account *a)
+void ars_phone_account_changed(struct ars_phone *p, const struct ars_account *changed)
 {
+	/* The agent keeps its own copy, as stored. */
+	struct ars_account *a = ars_store_account_get(p->store, changed->id, NULL);
+	if (!a)
+		return;
 	struct slot *s = slot_for(p, a->id);
 	if (s->ua) {
 		ars_account_free(s->next);
-		s->next = ars_store_account_get(p->store, a->id, NULL);
+		s->next = a;
 		stop_slot(p, s);
 		return;
 	}
@@ -207,6 +213,6 @@ int ars_phone_register_now(struct ars_phone *p, gint64 id)
 	if (s && s->ua && !s->stopping)
 		ars_sip_ua_register_now(s->ua);
 	else if (!s || !s->next)
-		start_ua(p, slot_for(p, id), a);
+		start_ua(p, slot_for(p, id), g_steal_pointer(&a));
 	return 0;
 }

@@ -141,9 +141,9 @@ static bool next_line(const char *p, const char *end, const char **eol, const ch
 	return true;
 }
 
-/* Start lines and header values: UTF-8 without control characters, except
- * HTAB and what a backslash escapes (quoted-pair: anything but CR and LF).
- * The grammars of the known headers then say where a backslash escapes. */
+/* Header values: UTF-8 without control characters, except HTAB and what a
+ * backslash escapes (quoted-pair: anything but CR and LF). The grammars of
+ * the known headers then say where a backslash may escape. */
 static bool text_ok(const char *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -229,7 +229,7 @@ static void parse_request_line(struct parse *ps, const char *p, const char *e, c
 		reject(ps, "Malformed Request-Line");
 	m->method = g_strndup(p, sp1 - p);
 	m->ruri = g_strndup(u, ue - u);
-	if (!is20) { /* §8.2.2... answered 505, whatever else is wrong */
+	if (!is20) { /* answered 505 (§21.5.7), whatever else is wrong */
 		ps->reject = "SIP Version Not Supported";
 		ps->status = 505;
 	}
@@ -263,9 +263,17 @@ static bool essential(const struct ars_hdr_info *h)
 	return false;
 }
 
+/* Real messages carry a few dozen; thousands would only make every later
+ * look-up (ars_sip_msg_get_nth in a loop) expensive. */
+#define MAX_HEADERS 1000
+
 static void store(struct parse *ps, const char *name, const struct ars_hdr_info *h, const char *v,
 		  const char *e)
 {
+	if (ps->m->headers->len >= MAX_HEADERS) {
+		reject(ps, "Too many header fields");
+		return;
+	}
 	if (h) {
 		if (!ars_hdr_check(h, v, (size_t)(e - v)))
 			reject(ps, h->bad);
@@ -297,7 +305,8 @@ static void header_done(struct parse *ps, const char *name, size_t nlen, GString
 	GPtrArray *parts = ars_hdr_split(v, (size_t)(e - v));
 	if (!parts) {
 		reject(ps, h->bad);
-		ars_msg_append(ps->m, cname, v, (size_t)(e - v));
+		if (ps->m->headers->len < MAX_HEADERS)
+			ars_msg_append(ps->m, cname, v, (size_t)(e - v));
 		return;
 	}
 	for (guint i = 0; i + 1 < parts->len; i += 2) {

@@ -63,9 +63,9 @@ enum ars_sip_parse {
 
 /* Parses exactly one message of len bytes (no trailing data allowed beyond
  * Content-Length, which must match when present). *why is a static string,
- * usable as a reason phrase. Lines of the start line and header section may
+ * usable as a reason phrase (NULL for OK). Lines of the start line and header section may
  * end with CRLF or a bare LF (leading empty lines are skipped); the body is
- * taken as it is. */
+ * taken as it is. At most 1000 header fields (after list splitting). */
 enum ars_sip_parse ars_sip_msg_parse(const char *buf, size_t len, struct ars_sip_msg **out,
 				     const char **why);
 void ars_sip_msg_free(struct ars_sip_msg *m);

@@ -27,14 +27,12 @@
 
 struct ars_sip_ua {
 	struct ars_sip_ua_env env;
-	gint64 account_id;
-	char *name;
+	struct ars_account *acct; /* owned; the configs below point into it */
+	const char *name;
 	struct ars_sip_flow_config flow_cfg;
 	char *ca_file;
 	struct ars_sip_reg_config reg_cfg;
-	char *user, *domain, *display_name, *auth_username, *password, *instance, *url, *map_address;
-	char *pin;
-	bool enabled;
+	char *instance;
 
 	struct ars_sip_flow *flow;
 	char *target; /* of the last flow: "host:port" */
@@ -294,30 +292,22 @@ static char *write_ca_file(const char *data_dir, const char *pem)
 	return path;
 }
 
-struct ars_sip_ua *ars_sip_ua_new(const struct ars_sip_ua_env *env, const struct ars_account *a,
+struct ars_sip_ua *ars_sip_ua_new(const struct ars_sip_ua_env *env, struct ars_account *a,
 				  const char *instance, ars_sip_ua_changed_h *h, void *arg)
 {
 	struct ars_sip_ua *ua = g_new0(struct ars_sip_ua, 1);
 	ua->env = *env;
-	ua->account_id = a->id;
-	ua->name = g_strdup(a->name);
+	ua->acct = a;
+	ua->name = a->name;
 	ua->h = h;
 	ua->arg = arg;
-	ua->enabled = a->enabled;
-	ua->url = g_strdup(a->server);
-	ua->user = g_strdup(a->username);
-	ua->domain = g_strdup(a->domain);
-	ua->display_name = g_strdup(a->display_name);
-	ua->auth_username = g_strdup(a->auth_username ? a->auth_username : a->username);
-	ua->password = g_strdup(a->password);
 	ua->instance = g_strdup(instance);
-	ua->pin = g_strdup(a->tls_pin_sha256);
 	if (a->tls_mode == ARS_TLS_VERIFY && a->tls_ca_pem)
 		ua->ca_file = write_ca_file(env->data_dir, a->tls_ca_pem);
 
-	g_autofree char *host = NULL;
 	struct ars_wsurl url;
 	const char *code, *msg;
+	const char *map_address = NULL;
 	bool secure = false;
 	if (ars_wsurl_parse(a->server, &url, &code, &msg)) {
 		secure = url.secure;
@@ -325,30 +315,30 @@ struct ars_sip_ua *ars_sip_ua_new(const struct ars_sip_ua_env *env, const struct
 			const struct ars_host_map_entry *e =
 				&g_array_index(a->host_map, struct ars_host_map_entry, i);
 			if (strcmp(e->host, url.host) == 0)
-				ua->map_address = g_strdup(e->address);
+				map_address = e->address;
 		}
 		ars_wsurl_clear(&url);
 	}
 	ua->flow_cfg = (struct ars_sip_flow_config){
-		.url = ua->url,
-		.connect_address = ua->map_address,
+		.url = a->server,
+		.connect_address = map_address,
 		.tls_mode = a->tls_mode,
 		.ca_file = ua->ca_file,
-		.pin_sha256 = ua->pin,
-		.label = ua->name,
+		.pin_sha256 = a->tls_pin_sha256,
+		.label = a->name,
 		.trace = env->trace,
 	};
 	ua->reg_cfg = (struct ars_sip_reg_config){
-		.user = ua->user,
-		.domain = ua->domain,
-		.display_name = ua->display_name,
-		.auth_username = ua->auth_username,
-		.password = ua->password,
+		.user = a->username,
+		.domain = a->domain,
+		.display_name = a->display_name,
+		.auth_username = a->auth_username ? a->auth_username : a->username,
+		.password = a->password,
 		.instance = ua->instance,
 		.expires = a->register_expires,
 		.secure = secure,
 	};
-	if (ua->enabled)
+	if (a->enabled)
 		connect_flow(ua);
 	else
 		ua->registration = json_pack("{s:s, s:n, s:n, s:n, s:n, s:n, s:n}", "state", "disabled",
@@ -364,19 +354,9 @@ void ars_sip_ua_free(struct ars_sip_ua *ua)
 	g_clear_handle_id(&ua->retry_timer, g_source_remove);
 	g_clear_handle_id(&ua->shutdown_timer, g_source_remove);
 	json_decref(ua->registration);
-	if (ua->password)
-		memset(ua->password, 0, strlen(ua->password));
-	g_free(ua->name);
+	ars_account_free(ua->acct);
 	g_free(ua->ca_file);
-	g_free(ua->user);
-	g_free(ua->domain);
-	g_free(ua->display_name);
-	g_free(ua->auth_username);
-	g_free(ua->password);
 	g_free(ua->instance);
-	g_free(ua->url);
-	g_free(ua->map_address);
-	g_free(ua->pin);
 	g_free(ua->target);
 	g_free(ua->last_error);
 	g_free(ua->last_reason);
@@ -409,7 +389,7 @@ void ars_sip_ua_shutdown(struct ars_sip_ua *ua, void (*done)(struct ars_sip_ua *
 
 void ars_sip_ua_register_now(struct ars_sip_ua *ua)
 {
-	if (!ua->enabled)
+	if (!ua->acct->enabled)
 		return;
 	g_clear_handle_id(&ua->retry_timer, g_source_remove);
 	ua->attempts = 0;
@@ -428,5 +408,5 @@ json_t *ars_sip_ua_registration(const struct ars_sip_ua *ua)
 
 gint64 ars_sip_ua_account_id(const struct ars_sip_ua *ua)
 {
-	return ua->account_id;
+	return ua->acct->id;
 }

@@ -19,8 +19,9 @@ struct ars_sip_ua_env {
 /* reg is the registration object (borrowed). */
 typedef void(ars_sip_ua_changed_h)(struct ars_sip_ua *ua, json_t *reg, void *arg);
 
-/* Starts connecting and registering at once when the account is enabled. */
-struct ars_sip_ua *ars_sip_ua_new(const struct ars_sip_ua_env *env, const struct ars_account *acct,
+/* Starts connecting and registering at once when the account is enabled.
+ * Takes acct. */
+struct ars_sip_ua *ars_sip_ua_new(const struct ars_sip_ua_env *env, struct ars_account *acct,
 				  const char *instance, ars_sip_ua_changed_h *h, void *arg);
 /* Frees at once, without unregistering. */
 void ars_sip_ua_free(struct ars_sip_ua *ua);

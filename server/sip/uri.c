@@ -11,7 +11,12 @@
 enum {
 	ALLOW_PASSWORD = 1 << 0,
 	ALLOW_NUL = 1 << 1,
+	ALLOW_REPEATS = 1 << 2, /* the same parameter name twice, and no limit */
 };
+
+/* More would make the quadratic checks below (repeats, ars_uri_equal) a way
+ * to burn CPU with one URI; real ones carry a handful. */
+#define MAX_PARAMS 100
 
 typedef bool(char_ok)(unsigned char c);
 
@@ -141,8 +146,12 @@ static bool parse_params(struct ars_uri *u, const char *p, const char *end, unsi
 			*why = "bad parameter";
 			return false;
 		}
-		if (find(u->params, name)) {
+		if (!(flags & ALLOW_REPEATS) && find(u->params, name)) {
 			*why = "duplicate parameter";
+			return false;
+		}
+		if (!(flags & ALLOW_REPEATS) && u->params->len == MAX_PARAMS) {
+			*why = "too many parameters";
 			return false;
 		}
 		struct ars_uri_param *prm = g_new0(struct ars_uri_param, 1);
@@ -171,6 +180,10 @@ static bool parse_headers(struct ars_uri *u, const char *p, const char *end, uns
 		g_autofree char *value = unescape_dup(eq + 1, seg, hnv_char, flags, why);
 		if (!name || !value)
 			return false;
+		if (!(flags & ALLOW_REPEATS) && u->headers->len == MAX_PARAMS) {
+			*why = "too many headers";
+			return false;
+		}
 		struct ars_uri_param *h = g_new0(struct ars_uri_param, 1);
 		h->name = g_steal_pointer(&name);
 		h->value = g_steal_pointer(&value);
@@ -337,7 +350,7 @@ bool ars_uri_check(const char *s, size_t len, bool *has_headers, const char **wh
 		*has_headers = false;
 	const char *colon = s ? memchr(s, ':', len) : NULL;
 	if (colon && scheme_of(s, (size_t)(colon - s)) >= 0) {
-		struct ars_uri *u = parse(s, len, ALLOW_PASSWORD | ALLOW_NUL, has_headers, why);
+		struct ars_uri *u = parse(s, len, ALLOW_PASSWORD | ALLOW_NUL | ALLOW_REPEATS, has_headers, why);
 		ars_uri_free(u);
 		return u != NULL;
 	}

@@ -29,8 +29,8 @@ struct ars_uri {
 /* Strict parse of len bytes of s. Userinfo with a password ("user:pw@") is
  * refused: arsphone never puts secrets in URIs. So is an escaped NUL (%00),
  * which the unescaped C strings below could not carry. Parameter names may
- * not repeat. Returns NULL on error with a static reason in *why (may be
- * NULL). */
+ * not repeat, and there are at most 100 parameters and 100 headers. Returns
+ * NULL on error with a static reason in *why (may be NULL). */
 struct ars_uri *ars_uri_parse(const char *s, size_t len, const char **why);
 void ars_uri_free(struct ars_uri *u);
 typedef struct ars_uri ArsUri;
@@ -47,7 +47,8 @@ char *ars_uri_print(const struct ars_uri *u);
 
 /* Syntax check of a URI found in a SIP message (Request-URI, name-addr,
  * addr-spec): a sip:, sips: or tel: URI by the same rules as ars_uri_parse
- * except that a password and %00 are accepted (others may send them), or any
+ * except that a password, %00 and a repeated parameter are accepted (the
+ * grammar allows them and others may send them), or any
  * other absoluteURI (RFC 3261 §25.1: scheme ":" 1*uric). *has_headers (may
  * be NULL) tells whether a sip:/sips: URI carries "?headers". */
 bool ars_uri_check(const char *s, size_t len, bool *has_headers, const char **why);

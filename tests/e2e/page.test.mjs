@@ -3,133 +3,12 @@
 // Run: ARSPHONE_BIN=/work/main/build/arsphone node tests/e2e/page.test.mjs
 // Exit code 0 = every check passed. Screenshots go to /tmp/arsphone-*.png.
 
-import { chromium } from 'playwright-core';
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-const BIN = process.env.ARSPHONE_BIN || '/work/main/build/arsphone';
-const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
-const SHOTS = process.env.ARSPHONE_SCREENSHOT_DIR || '/tmp';
-const S = 1000; // timeouts are written in seconds: headless Chromium on 2 cores is slow
-const URL_LINE = /arsphone: control page (http:\/\/127\.0\.0\.1:(\d+)\/)#token=([0-9A-Za-z]+)/;
-
-let afterFailure = async () => {}; // puts the page back in a known state after a failed check
-let passed = 0;
-let failed = 0;
-let count = 0;
-
-function log(line) {
-  process.stdout.write(line + '\n');
-}
-
-// Runs one check; prints "ok N - name" or "not ok N - name" with the reason.
-async function check(name, fn) {
-  count += 1;
-  try {
-    await fn();
-    passed += 1;
-    log(`ok ${count} - ${name}`);
-    return true;
-  } catch (err) {
-    failed += 1;
-    log(`not ok ${count} - ${name}`);
-    for (const line of String(err && err.stack ? err.stack : err).split('\n').slice(0, 6)) log('  # ' + line);
-    await afterFailure().catch(() => {});
-    return false;
-  }
-}
-
-function assert(cond, message) {
-  if (!cond) throw new Error(message);
-}
-
-// Polls fn() until it returns a truthy value or timeoutS seconds pass.
-async function until(fn, timeoutS, what) {
-  const end = Date.now() + timeoutS * S;
-  let last;
-  while (Date.now() < end) {
-    try {
-      last = await fn();
-      if (last) return last;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out after ${timeoutS} s waiting for ${what} (last: ${last})`);
-}
-
-// ---- the daemon ----
-
-function startDaemon(dataDir, listen) {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(BIN, ['--data-dir', dataDir, '--listen', listen, '--no-open'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const stderr = [];
-    let done = false;
-    const timer = setTimeout(() => fail(new Error('no control page line on stdout within 20 s')), 20 * S);
-    function fail(err) {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      proc.kill('SIGKILL');
-      err.message += '\n# stderr: ' + stderr.join('').slice(-1500);
-      reject(err);
-    }
-    proc.on('error', fail);
-    proc.on('exit', (code, signal) => fail(new Error(`arsphone exited early (code ${code}, signal ${signal})`)));
-    proc.stderr.on('data', (d) => stderr.push(String(d)));
-    createInterface({ input: proc.stdout }).on('line', (line) => {
-      const m = URL_LINE.exec(line);
-      if (!m || done) return;
-      done = true;
-      clearTimeout(timer);
-      current = { proc };
-      resolve({ proc, base: m[1], port: Number(m[2]), token: m[3], stderr });
-    });
-  });
-}
-
-async function stopDaemon(daemon) {
-  if (!daemon || daemon.proc.exitCode !== null || daemon.proc.signalCode !== null) return;
-  const exited = new Promise((r) => daemon.proc.once('exit', r));
-  daemon.proc.kill('SIGTERM');
-  const timer = setTimeout(() => daemon.proc.kill('SIGKILL'), 5 * S);
-  await exited;
-  clearTimeout(timer);
-}
-
-// Starts the daemon on a fixed port again; retries briefly in case the port is still held.
-async function restartDaemon(dataDir, port) {
-  let lastErr;
-  for (let i = 0; i < 5; i += 1) {
-    try {
-      return await startDaemon(dataDir, '127.0.0.1:' + port);
-    } catch (err) {
-      lastErr = err;
-      log(`  # restart attempt ${i + 1} failed: ${String(err.message).split('\n')[0]}`);
-      await new Promise((r) => setTimeout(r, S));
-    }
-  }
-  throw lastErr;
-}
-
-// Direct API call from the test, to confirm what the page did.
-async function api(daemon, method, path, body) {
-  const init = { method, headers: { Authorization: 'Bearer ' + daemon.token } };
-  if (body !== undefined) {
-    init.headers['Content-Type'] = 'application/json';
-    init.body = JSON.stringify(body);
-  }
-  const response = await fetch(daemon.base + 'api/v1' + path, init);
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : null };
-}
+import {
+  S, SHOTS, api, assert, check, checkPageClean, closeDialogs, daemonMissing, launchChromium, onFailure,
+  removeTempDirs, reportError, restartDaemon, run, shutdown, startDaemon, stopDaemon, summary, tempDir, until,
+  watchPage,
+} from './harness.mjs';
 
 // ---- the page ----
 
@@ -150,17 +29,11 @@ async function text(locator) {
 }
 
 async function main() {
-  if (!existsSync(BIN)) {
-    log('1..0 # SKIP arsphone binary not found at ' + BIN + ' (set ARSPHONE_BIN)');
-    log('Bail out! no daemon to test');
-    return 1;
-  }
-  const dataDir = await mkdtemp(join(tmpdir(), 'arsphone-e2e-data-'));
-  const profileDir = await mkdtemp(join(tmpdir(), 'arsphone-e2e-chromium-'));
+  if (daemonMissing()) return 1;
+  const dataDir = await tempDir('arsphone-e2e-data-');
+  const profileDir = await tempDir('arsphone-e2e-chromium-');
   let daemon = null;
   let context = null;
-  const pageErrors = [];
-  const cspViolations = [];
 
   try {
     const started = await check('arsphone starts and prints the control page URL', async () => {
@@ -169,36 +42,13 @@ async function main() {
     });
     if (!started) throw new Error('Bail out! daemon did not start');
 
-    context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      locale: 'en-US',
+    let page;
+    ({ context, page } = await launchChromium(profileDir, {
       viewport: { width: 1280, height: 800 },
-      timeout: 60 * S,
-      args: [
-        '--no-sandbox',
-        '--headless',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--use-fake-ui-for-media-stream',
-        '--use-fake-device-for-media-stream',
-      ],
-    });
-    context.setDefaultTimeout(15 * S);
-    const page = context.pages()[0] || (await context.newPage());
-    afterFailure = async () => {
-      for (const id of ['#confirm-dialog', '#account-dialog']) {
-        if (await page.locator(id).isVisible()) await page.locator(id).evaluate((d) => d.close());
-      }
-    };
-    page.on('pageerror', (err) => pageErrors.push(String(err)));
-    page.on('console', (msg) => {
-      if (/Content Security Policy|Refused to/i.test(msg.text())) cspViolations.push(msg.text());
-    });
+      extraArgs: ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'],
+    }));
+    onFailure(() => closeDialogs(page, ['#confirm-dialog', '#account-dialog']));
+    const seen = watchPage(page);
 
     const opened = await check('the page opens with the token and shows the accounts panel', async () => {
       await page.goto(daemon.base + '#token=' + daemon.token, { timeout: 30 * S });
@@ -444,33 +294,14 @@ async function main() {
       assert(overflow <= 0, 'page is ' + overflow + ' px wider than the window');
     });
 
-    await check('no uncaught page errors and no CSP violations', async () => {
-      assert(pageErrors.length === 0, 'page errors: ' + pageErrors.join(' | '));
-      assert(cspViolations.length === 0, 'CSP: ' + cspViolations.join(' | '));
-    });
+    await checkPageClean(seen);
   } catch (err) {
-    if (!String(err.message).startsWith('Bail out!')) {
-      failed += 1;
-      log('not ok - unexpected error: ' + String(err.stack || err).split('\n')[0]);
-    } else {
-      log(err.message);
-    }
+    reportError(err);
   } finally {
-    if (context) await context.close().catch(() => {});
-    await stopDaemon(daemon).catch(() => {});
-    await rm(profileDir, { recursive: true, force: true });
-    await rm(dataDir, { recursive: true, force: true });
+    await shutdown(context, daemon);
+    await removeTempDirs();
   }
-  log(`1..${count}`);
-  log(`${passed} passed, ${failed} failed`);
-  return failed === 0 && passed > 0 ? 0 : 1;
+  return summary();
 }
 
-let current = null;
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, () => {
-    if (current && current.proc.exitCode === null) current.proc.kill('SIGKILL');
-    process.exit(130);
-  });
-}
-process.exitCode = await main();
+await run(main);

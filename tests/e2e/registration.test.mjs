@@ -8,78 +8,18 @@
 // Everything stays on loopback: the account's server is wss://pbx.arsphone.test:PORT/ with a
 // host_map entry pbx.arsphone.test -> 127.0.0.1, so no name is ever looked up.
 
-import { chromium } from 'playwright-core';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { mkdtemp, rm, readFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  REPO, S, SHOTS, api, assert, check, checkPageClean, closeDialogs, daemonMissing, launchChromium, onFailure,
+  removeTempDirs, reportError, run, shutdown, startDaemon, stop, summary, tempDir, track, until, watchPage,
+} from './harness.mjs';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const REPO = join(HERE, '..', '..');
-const BIN = process.env.ARSPHONE_BIN || join(REPO, 'build', 'arsphone');
-const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
-const SHOTS = process.env.ARSPHONE_SCREENSHOT_DIR || '/tmp';
-const S = 1000; // timeouts are written in seconds: headless Chromium on 2 cores is slow
-const URL_LINE = /arsphone: control page (http:\/\/127\.0\.0\.1:(\d+)\/)#token=([0-9A-Za-z]+)/;
 const PBX_NAME = 'pbx.arsphone.test';
 const USER = '505';
 const PASSWORD = 'secret505';
-
-let passed = 0;
-let failed = 0;
-let count = 0;
-let afterFailure = async () => {};
-const children = new Set(); // processes we started, killed by PID on the way out
-
-function log(line) {
-  process.stdout.write(line + '\n');
-}
-
-async function check(name, fn) {
-  count += 1;
-  try {
-    await fn();
-    passed += 1;
-    log(`ok ${count} - ${name}`);
-    return true;
-  } catch (err) {
-    failed += 1;
-    log(`not ok ${count} - ${name}`);
-    for (const line of String(err && err.stack ? err.stack : err).split('\n').slice(0, 8)) log('  # ' + line);
-    await afterFailure().catch(() => {});
-    return false;
-  }
-}
-
-function assert(cond, message) {
-  if (!cond) throw new Error(message);
-}
-
-async function until(fn, timeoutS, what) {
-  const end = Date.now() + timeoutS * S;
-  let last;
-  while (Date.now() < end) {
-    try {
-      last = await fn();
-      if (last) return last;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out after ${timeoutS} s waiting for ${what} (last: ${last && last.stack ? last.stack : JSON.stringify(last)})`);
-}
-
-function stop(proc, signal = 'SIGTERM') {
-  if (!proc || proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
-  const exited = new Promise((r) => proc.once('exit', r));
-  proc.kill(signal);
-  const timer = setTimeout(() => proc.kill('SIGKILL'), 5 * S);
-  return exited.finally(() => clearTimeout(timer));
-}
 
 // ---- the fake PBX (tests/interop) ----
 
@@ -109,11 +49,9 @@ for p in pbx.values():
 
 function startPbx(certDir) {
   return new Promise((resolve, reject) => {
-    const proc = spawn('python3', ['-c', PBX_SCRIPT, join(REPO, 'tests', 'interop'), certDir], {
+    const proc = track(spawn('python3', ['-c', PBX_SCRIPT, join(REPO, 'tests', 'interop'), certDir], {
       stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    children.add(proc);
-    proc.on('exit', () => children.delete(proc));
+    }));
     const stderr = [];
     proc.stderr.on('data', (d) => stderr.push(String(d)));
     const lines = createInterface({ input: proc.stdout });
@@ -140,48 +78,6 @@ function startPbx(certDir) {
 }
 
 // ---- the daemon ----
-
-function startDaemon(dataDir) {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(BIN, ['--data-dir', dataDir, '--listen', '127.0.0.1:0', '--no-open'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.add(proc);
-    proc.on('exit', () => children.delete(proc));
-    const stderr = [];
-    let done = false;
-    const timer = setTimeout(() => fail(new Error('no control page line on stdout within 20 s')), 20 * S);
-    function fail(err) {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      proc.kill('SIGKILL');
-      err.message += '\n# stderr: ' + stderr.join('').slice(-1500);
-      reject(err);
-    }
-    proc.on('error', fail);
-    proc.on('exit', (code, signal) => fail(new Error(`arsphone exited early (code ${code}, signal ${signal})`)));
-    proc.stderr.on('data', (d) => stderr.push(String(d)));
-    createInterface({ input: proc.stdout }).on('line', (line) => {
-      const m = URL_LINE.exec(line);
-      if (!m || done) return;
-      done = true;
-      clearTimeout(timer);
-      resolve({ proc, base: m[1], port: Number(m[2]), token: m[3], stderr });
-    });
-  });
-}
-
-async function api(daemon, method, path, body) {
-  const init = { method, headers: { Authorization: 'Bearer ' + daemon.token } };
-  if (body !== undefined) {
-    init.headers['Content-Type'] = 'application/json';
-    init.body = JSON.stringify(body);
-  }
-  const response = await fetch(daemon.base + 'api/v1' + path, init);
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : null };
-}
 
 async function registrationOf(daemon, id) {
   const status = await api(daemon, 'GET', '/status');
@@ -230,19 +126,13 @@ function accountBody(name, pbx, port, extra = {}) {
 }
 
 async function main() {
-  if (!existsSync(BIN)) {
-    log('1..0 # SKIP arsphone binary not found at ' + BIN + ' (set ARSPHONE_BIN)');
-    log('Bail out! no daemon to test');
-    return 1;
-  }
-  const dataDir = await mkdtemp(join(tmpdir(), 'arsphone-reg-data-'));
-  const certDir = await mkdtemp(join(tmpdir(), 'arsphone-reg-certs-'));
-  const profileDir = await mkdtemp(join(tmpdir(), 'arsphone-reg-chromium-'));
+  if (daemonMissing()) return 1;
+  const dataDir = await tempDir('arsphone-reg-data-');
+  const certDir = await tempDir('arsphone-reg-certs-');
+  const profileDir = await tempDir('arsphone-reg-chromium-');
   let daemon = null;
   let pbx = null;
   let context = null;
-  const pageErrors = [];
-  const cspViolations = [];
   const ids = {};
 
   try {
@@ -253,27 +143,11 @@ async function main() {
     });
     if (!ready) throw new Error('Bail out! nothing to test against');
 
-    context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      locale: 'en-US',
-      viewport: { width: 1280, height: 900 },
-      timeout: 60 * S,
-      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    context.setDefaultTimeout(15 * S);
-    const page = context.pages()[0] || (await context.newPage());
-    const closeDialogs = async () => {
-      for (const id of ['#trust-dialog', '#confirm-dialog', '#account-dialog']) {
-        if (await page.locator(id).isVisible()) await page.locator(id).evaluate((d) => d.close());
-      }
-    };
-    afterFailure = closeDialogs;
-    page.on('pageerror', (err) => pageErrors.push(String(err)));
-    page.on('console', (msg) => {
-      if (/Content Security Policy|Refused to/i.test(msg.text())) cspViolations.push(msg.text());
-    });
+    let page;
+    ({ context, page } = await launchChromium(profileDir, { viewport: { width: 1280, height: 900 } }));
+    const closeAll = () => closeDialogs(page, ['#trust-dialog', '#confirm-dialog', '#account-dialog']);
+    onFailure(closeAll);
+    const seen = watchPage(page);
 
     await check('every error code of api.md has an English and a Russian explanation', async () => {
       const codes = await apiErrorCodes();
@@ -352,10 +226,10 @@ async function main() {
     });
 
     await check('in Russian the error is explained in Russian beside the daemon’s English reason', async () => {
-      afterFailure = async () => {
+      onFailure(async () => {
         await api(daemon, 'PATCH', '/settings', { language: null });
         await until(async () => (await page.locator('html').getAttribute('lang')) === 'en', 10, 'lang=en');
-      };
+      });
       assert((await api(daemon, 'PATCH', '/settings', { language: 'ru' })).status === 200, 'PATCH settings');
       await until(async () => (await page.locator('html').getAttribute('lang')) === 'ru', 10, 'lang=ru');
       const ru = await (await fetch(daemon.base + 'i18n/ru.json')).json();
@@ -370,7 +244,7 @@ async function main() {
       assert((await api(daemon, 'PATCH', '/settings', { language: null })).status === 200, 'PATCH settings back');
       await until(async () => (await page.locator('html').getAttribute('lang')) === 'en', 10, 'lang=en');
     });
-    afterFailure = closeDialogs;
+    onFailure(closeAll);
 
     await check('deleting the account removes it and its registration', async () => {
       const gone = await api(daemon, 'DELETE', '/accounts/' + ids.refused);
@@ -494,20 +368,11 @@ async function main() {
       await until(async () => (await badge(page, 'Office')) === 'Registered', 20, 'Registered with the new pin');
     });
 
-    await check('no uncaught page errors and no CSP violations', async () => {
-      assert(pageErrors.length === 0, 'page errors: ' + pageErrors.join(' | '));
-      assert(cspViolations.length === 0, 'CSP: ' + cspViolations.join(' | '));
-    });
+    await checkPageClean(seen);
   } catch (err) {
-    if (!String(err.message).startsWith('Bail out!')) {
-      failed += 1;
-      log('not ok - unexpected error: ' + String(err.stack || err).split('\n')[0]);
-    } else {
-      log(err.message);
-    }
+    reportError(err);
   } finally {
-    if (context) await context.close().catch(() => {});
-    await stop(daemon && daemon.proc).catch(() => {});
+    await shutdown(context, daemon);
     if (pbx && pbx.proc.exitCode === null) {
       // EOF on stdin lets the script stop its servers; then by PID if it lingers.
       const exited = new Promise((r) => pbx.proc.once('exit', r));
@@ -515,19 +380,9 @@ async function main() {
       await Promise.race([exited, new Promise((r) => setTimeout(r, 5 * S))]);
       await stop(pbx.proc).catch(() => {});
     }
-    await rm(profileDir, { recursive: true, force: true });
-    await rm(dataDir, { recursive: true, force: true });
-    await rm(certDir, { recursive: true, force: true });
+    await removeTempDirs();
   }
-  log(`1..${count}`);
-  log(`${passed} passed, ${failed} failed`);
-  return failed === 0 && passed > 0 ? 0 : 1;
+  return summary();
 }
 
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, () => {
-    for (const proc of children) if (proc.exitCode === null) proc.kill('SIGKILL');
-    process.exit(130);
-  });
-}
-process.exitCode = await main();
+await run(main);

@@ -13,6 +13,7 @@ export function createSettings(api) {
   let saved = { language: null, popup_on_incoming: true, ring_volume: 80 };
   let statusKey = null;
   let statusTimer = null;
+  let applied = 0; // server states applied so far (GET or settings.updated)
 
   function say(key, params, isError = false) {
     statusKey = key ? [key, params] : null;
@@ -32,6 +33,7 @@ export function createSettings(api) {
   // Applies settings from the server (GET or settings.updated event).
   async function apply(settings) {
     if (!settings || typeof settings !== 'object') return;
+    applied++;
     saved = { ...saved, ...settings };
     show(saved);
     await setLanguage(resolveLanguage(saved.language));
@@ -39,8 +41,11 @@ export function createSettings(api) {
 
   async function save(change) {
     try {
+      const before = applied;
       const settings = await api.patch('/settings', change);
-      await apply(settings);
+      // A settings.updated that arrived meanwhile is newer than this reply
+      // (it may carry someone else's later change): keep it.
+      if (applied === before) await apply(settings);
       say('settings.saved');
     } catch (err) {
       show(saved);
