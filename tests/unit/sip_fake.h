@@ -19,7 +19,7 @@ struct fake_clock {
 	GArray *timers; /* of struct fake_timer */
 };
 
-static guint fake_add(guint ms, GSourceFunc fn, gpointer data, void *impl)
+static G_GNUC_UNUSED guint fake_add(guint ms, GSourceFunc fn, gpointer data, void *impl)
 {
 	struct fake_clock *c = impl;
 	struct fake_timer t = {++c->next_id, c->now + ms, fn, data};
@@ -27,7 +27,7 @@ static guint fake_add(guint ms, GSourceFunc fn, gpointer data, void *impl)
 	return t.id;
 }
 
-static void fake_remove(guint id, void *impl)
+static G_GNUC_UNUSED void fake_remove(guint id, void *impl)
 {
 	struct fake_clock *c = impl;
 	for (guint i = 0; i < c->timers->len; i++)
