@@ -5,14 +5,12 @@
 
 #include "reg.h"
 
-#include "auth.h"
 #include "ars_config.h"
-#include "uri.h"
+#include "credentials.h"
 
 #include <errno.h>
 #include <string.h>
 
-#define MAX_CHALLENGES 4
 #define MAX_423_TRIES 2
 
 struct ars_sip_reg {
@@ -26,12 +24,7 @@ struct ars_sip_reg {
 	guint refresh_timer;
 	bool stopping;
 
-	/* Digest state: the last challenge and how often its nonce was used. */
-	struct ars_digest_challenge challenge;
-	bool have_challenge, proxy_challenge;
-	uint32_t nc;
-	bool fresh_credentials; /* the pending request answers a challenge just received */
-	int challenges;		/* 401/407 seen in this attempt: bounds stale loops */
+	struct ars_sip_credentials creds;
 	int too_brief_tries;
 
 	ars_sip_reg_h *h;
@@ -51,21 +44,6 @@ static void report(struct ars_sip_reg *r, bool registered, int code, const char 
 	struct ars_sip_reg_result res = {registered, code, error, reason, expires, retry_after};
 	r->h(&res, r->arg);
 	g_free(reason);
-}
-
-static void add_credentials(struct ars_sip_reg *r, struct ars_sip_msg *req, const char *ruri)
-{
-	if (!r->have_challenge || !r->password)
-		return;
-	struct ars_digest_request dr = {
-		.username = r->auth_username,
-		.password = r->password,
-		.method = "REGISTER",
-		.uri = ruri,
-		.nc = ++r->nc,
-	};
-	g_autofree char *value = ars_digest_authorization(&r->challenge, &dr);
-	ars_sip_msg_add(req, r->proxy_challenge ? "Proxy-Authorization" : "Authorization", value);
 }
 
 static void on_response(const struct ars_sip_msg *resp, int err, void *arg);
@@ -89,7 +67,7 @@ static void send_register(struct ars_sip_reg *r, int expires)
 	ars_sip_msg_addf(req, "Expires", "%d", expires);
 	ars_sip_msg_add(req, "Supported", "path, outbound");
 	ars_sip_msg_add(req, "User-Agent", "arsphone/" ARS_VERSION);
-	add_credentials(r, req, ruri);
+	ars_sip_credentials_add(&r->creds, req, "REGISTER", ruri);
 	r->pending = ars_sip_ctxn_send(r->txns, req, on_response, r);
 }
 
@@ -97,7 +75,7 @@ static gboolean refresh(gpointer data)
 {
 	struct ars_sip_reg *r = data;
 	r->refresh_timer = 0;
-	r->challenges = 0;
+	ars_sip_credentials_new_attempt(&r->creds);
 	r->too_brief_tries = 0;
 	send_register(r, r->expires);
 	return G_SOURCE_REMOVE;
@@ -135,56 +113,37 @@ static int granted_expires(struct ars_sip_reg *r, const struct ars_sip_msg *resp
 }
 
 /* A 401/407: answer the strongest challenge, unless that cannot help. */
-static bool answer_challenge(struct ars_sip_reg *r, const struct ars_sip_msg *resp, int expires)
+static void answer_challenge(struct ars_sip_reg *r, const struct ars_sip_msg *resp, int expires)
 {
-	bool proxy = resp->status == 407;
-	const char *name = proxy ? "Proxy-Authenticate" : "WWW-Authenticate";
-	guint n = ars_sip_msg_count(resp, name);
-	const char *values[16];
-	for (guint i = 0; i < n && i < G_N_ELEMENTS(values); i++)
-		values[i] = ars_sip_msg_get_nth(resp, name, i);
-	int pick = ars_digest_pick(values, MIN(n, G_N_ELEMENTS(values)));
-	if (pick < 0) {
-		report(r, false, resp->status, "server_error",
-		       g_strdup_printf("the server asks for an authentication arsphone does not support "
-				       "(%d %s)", resp->status, resp->reason),
-		       0, 0);
-		return true;
-	}
-	if (!r->password) {
+	switch (ars_sip_credentials_challenge(&r->creds, resp)) {
+	case ARS_SIP_CHALLENGE_RETRY:
+		send_register(r, expires);
+		return;
+	case ARS_SIP_CHALLENGE_NO_PASSWORD:
 		report(r, false, resp->status, "no_password",
 		       g_strdup("the server asks for a password and the account has none"), 0, 0);
-		return true;
-	}
-	struct ars_digest_challenge c = {0};
-	const char *why;
-	ars_digest_challenge_parse(values[pick], &c, &why);
-	/* Credentials made for the previous challenge were refused: the password
-	 * is wrong, unless the server only says the nonce went stale. */
-	if ((r->fresh_credentials && !c.stale) || ++r->challenges > MAX_CHALLENGES) {
-		ars_digest_challenge_clear(&c);
+		return;
+	case ARS_SIP_CHALLENGE_WRONG:
 		report(r, false, resp->status, "wrong_password",
 		       g_strdup_printf("wrong user name or password: the server refused the credentials "
 				       "of %s (%d %s)",
 				       r->auth_username, resp->status, resp->reason),
 		       0, 0);
-		return true;
+		return;
+	case ARS_SIP_CHALLENGE_UNUSABLE:
+		report(r, false, resp->status, "server_error",
+		       g_strdup_printf("the server asks for an authentication arsphone does not support "
+				       "(%d %s)", resp->status, resp->reason),
+		       0, 0);
+		return;
 	}
-	ars_digest_challenge_clear(&r->challenge);
-	r->challenge = c;
-	r->have_challenge = true;
-	r->proxy_challenge = proxy;
-	r->nc = 0;
-	r->fresh_credentials = true;
-	send_register(r, expires);
-	return false;
 }
 
 static void handle_final(struct ars_sip_reg *r, const struct ars_sip_msg *resp)
 {
 	int asked = r->stopping ? 0 : r->expires;
-	bool answered_challenge = r->fresh_credentials;
-	r->fresh_credentials = false;
+	if (resp->status != 401 && resp->status != 407)
+		ars_sip_credentials_answered(&r->creds);
 	if (resp->status < 300) {
 		if (r->stopping) {
 			report(r, false, resp->status, NULL, g_strdup("unregistered"), 0, 0);
@@ -208,7 +167,6 @@ static void handle_final(struct ars_sip_reg *r, const struct ars_sip_msg *resp)
 	switch (resp->status) {
 	case 401:
 	case 407:
-		r->fresh_credentials = answered_challenge;
 		answer_challenge(r, resp, asked);
 		return;
 	case 423: {
@@ -276,6 +234,7 @@ struct ars_sip_reg *ars_sip_reg_new(struct ars_sip_txns *txns, const struct ars_
 	r->secure = cfg->secure;
 	r->h = h;
 	r->arg = arg;
+	ars_sip_credentials_init(&r->creds, r->auth_username, r->password);
 	g_autofree char *id = ars_sip_random_hex(20);
 	r->call_id = g_strdup(id);
 	r->from_tag = ars_sip_random_hex(12);
@@ -294,7 +253,7 @@ void ars_sip_reg_free(struct ars_sip_reg *r)
 	if (r->pending)
 		ars_sip_ctxn_forget(r->pending);
 	g_clear_handle_id(&r->refresh_timer, g_source_remove);
-	ars_digest_challenge_clear(&r->challenge);
+	ars_sip_credentials_clear(&r->creds);
 	if (r->password)
 		memset(r->password, 0, strlen(r->password));
 	g_free(r->user);
@@ -316,8 +275,7 @@ void ars_sip_reg_start(struct ars_sip_reg *r)
 		ars_sip_ctxn_forget(r->pending);
 	g_clear_handle_id(&r->refresh_timer, g_source_remove);
 	r->stopping = false;
-	r->fresh_credentials = false;
-	r->challenges = 0;
+	ars_sip_credentials_new_attempt(&r->creds);
 	r->too_brief_tries = 0;
 	send_register(r, r->expires);
 }
@@ -328,8 +286,7 @@ void ars_sip_reg_stop(struct ars_sip_reg *r)
 		ars_sip_ctxn_forget(r->pending);
 	g_clear_handle_id(&r->refresh_timer, g_source_remove);
 	r->stopping = true;
-	r->fresh_credentials = false;
-	r->challenges = 0;
+	ars_sip_credentials_new_attempt(&r->creds);
 	send_register(r, 0);
 }
 
