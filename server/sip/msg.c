@@ -471,3 +471,15 @@ enum ars_sip_parse ars_sip_msg_parse(const char *buf, size_t len, struct ars_sip
 	}
 	return ARS_SIP_PARSE_OK;
 }
+
+struct ars_sip_msg *ars_sip_msg_copy(const struct ars_sip_msg *m)
+{
+	/* Printing and parsing again keeps one definition of what a message is. */
+	size_t len;
+	g_autofree char *wire = ars_sip_msg_print(m, &len);
+	struct ars_sip_msg *copy = NULL;
+	const char *why;
+	enum ars_sip_parse r = ars_sip_msg_parse(wire, len, &copy, &why);
+	g_assert(r == ARS_SIP_PARSE_OK);
+	return copy;
+}

@@ -91,6 +91,9 @@ void ars_sip_msg_set_body(struct ars_sip_msg *m, const char *content_type, const
 /* Re-reads call_id, cseq, tags and via_branch from the headers after edits. */
 void ars_sip_msg_update_fields(struct ars_sip_msg *m);
 
+/* A deep copy (what outlives the buffer or the builder it came from). */
+struct ars_sip_msg *ars_sip_msg_copy(const struct ars_sip_msg *m);
+
 /* The message on the wire, with a Content-Length that matches the body. */
 char *ars_sip_msg_print(const struct ars_sip_msg *m, size_t *len);
 

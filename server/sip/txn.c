@@ -104,6 +104,11 @@ static void send_msg(struct ars_sip_txns *t, const struct ars_sip_msg *m, char *
 	}
 }
 
+void ars_sip_txns_send(struct ars_sip_txns *t, const struct ars_sip_msg *m)
+{
+	send_msg(t, m, NULL, NULL);
+}
+
 /* --- client transactions ---------------------------------------------------- */
 
 static void ctxn_free(gpointer data)
@@ -130,8 +135,8 @@ static gboolean ctxn_timeout(gpointer data)
 		g_info("%s %s: no final response in %d s", c->req->method, c->req->call_id,
 		       ARS_SIP_TXN_TIMEOUT_MS / 1000);
 	ctxn_end(c);
-	if (!accepted && h)
-		h(NULL, -ETIMEDOUT, arg);
+	if (h) /* err 0: an accepted INVITE's transaction is over */
+		h(NULL, accepted ? 0 : -ETIMEDOUT, arg);
 	return G_SOURCE_REMOVE;
 }
 
@@ -274,18 +279,6 @@ static char *sent_by_of(const struct ars_sip_msg *m)
 	return s;
 }
 
-/* Requests live longer than the buffer they were parsed from. */
-static struct ars_sip_msg *copy_msg(const struct ars_sip_msg *m)
-{
-	size_t len;
-	g_autofree char *wire = ars_sip_msg_print(m, &len);
-	struct ars_sip_msg *copy = NULL;
-	const char *why;
-	enum ars_sip_parse r = ars_sip_msg_parse(wire, len, &copy, &why);
-	g_assert(r == ARS_SIP_PARSE_OK);
-	return copy;
-}
-
 /* §17.2.3: same branch, same sent-by, and the same method (ACK matches the
  * INVITE it acknowledges). */
 static struct ars_sip_stxn *match_server(struct ars_sip_txns *t, const struct ars_sip_msg *req,
@@ -331,7 +324,7 @@ static void server_request(struct ars_sip_txns *t, const struct ars_sip_msg *req
 	}
 	s = g_new0(struct ars_sip_stxn, 1);
 	s->t = t;
-	s->req = copy_msg(req);
+	s->req = ars_sip_msg_copy(req);
 	s->branch = g_strdup(req->via_branch);
 	s->sent_by = sent_by_of(req);
 	s->invite = strcmp(req->method, "INVITE") == 0;

@@ -30,7 +30,8 @@ typedef void(ars_sip_request_h)(struct ars_sip_stxn *st, const struct ars_sip_ms
  * no final answer in time, -ECONNRESET: the flow failed). Called for every
  * provisional and final response; after a final one (or an error) the
  * transaction is over and the handle invalid, except that an INVITE's 2xx
- * retransmissions keep coming for 32 s (RFC 6026). */
+ * retransmissions keep coming for 32 s (RFC 6026), after which a last call
+ * with resp == NULL and err == 0 says the transaction is over. */
 typedef void(ars_sip_response_h)(const struct ars_sip_msg *resp, int err, void *arg);
 
 /* timers may be NULL: the GLib main loop's clock. */
@@ -43,6 +44,10 @@ void ars_sip_txns_recv(struct ars_sip_txns *t, const struct ars_sip_msg *msg);
 /* The flow is gone: every client transaction fails with -ECONNRESET. */
 void ars_sip_txns_flow_failed(struct ars_sip_txns *t);
 guint ars_sip_txns_count(const struct ars_sip_txns *t);
+
+/* Sends a message outside any transaction: the ACK for a 2xx, which is end
+ * to end (§13.2.2.4). */
+void ars_sip_txns_send(struct ars_sip_txns *t, const struct ars_sip_msg *m);
 
 /* Sends req (with a top Via whose branch starts with z9hG4bK) and tracks it.
  * Takes req. */

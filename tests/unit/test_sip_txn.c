@@ -167,7 +167,10 @@ static void test_client_invite_ack_and_accepted(struct fixture *f, gconstpointer
 	g_assert_cmpint(f->responses, ==, 3);
 	g_assert_cmpuint(f->sent.msgs->len, ==, 3);
 	fake_advance(&f->clock, ARS_SIP_TXN_TIMEOUT_MS);
-	g_assert_cmpint(f->responses, ==, 3);
+	/* the end of the Accepted state is reported: no response, no error */
+	g_assert_cmpint(f->responses, ==, 4);
+	g_assert_cmpint(f->last_status, ==, 0);
+	g_assert_cmpint(f->last_err, ==, 0);
 	g_assert_cmpuint(ars_sip_txns_count(f->txns), ==, 0);
 }
 

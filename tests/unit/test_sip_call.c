@@ -1,0 +1,356 @@
+/* test_sip_call.c - call signalling against scripted peers, with a fake media
+ * session: outgoing (provisional, early media, 2xx/ACK, digest, failure
+ * texts, CANCEL and its races, BYE) and incoming (ringing, answer, decline,
+ * CANCEL, BYE, offerless INVITE). */
+#include "sip/call.h"
+#include "sip_fake.h"
+
+#define OFFER "v=0\r\no=- 1 1 IN IP4 10.0.0.5\r\ns=-\r\nc=IN IP4 10.0.0.5\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"
+#define ANSWER "v=0\r\no=- 2 1 IN IP4 10.0.0.9\r\ns=-\r\nc=IN IP4 10.0.0.9\r\nt=0 0\r\nm=audio 4000 UDP/TLS/RTP/SAVPF 111\r\n"
+
+struct fake_media {
+	int offers, answers, set_answers;
+	char *remote_answer, *remote_offer;
+	bool fail_answer;
+};
+
+static void media_offer(void *m, ars_call_sdp_h *ready, void *arg)
+{
+	struct fake_media *fm = m;
+	fm->offers++;
+	ready(OFFER, NULL, arg);
+}
+
+static void media_answer(void *m, const char *offer, ars_call_sdp_h *ready, void *arg)
+{
+	struct fake_media *fm = m;
+	fm->answers++;
+	g_free(fm->remote_offer);
+	fm->remote_offer = g_strdup(offer);
+	ready(fm->fail_answer ? NULL : ANSWER, fm->fail_answer ? "no common codec" : NULL, arg);
+}
+
+static bool media_set_answer(void *m, const char *answer, const char **error)
+{
+	struct fake_media *fm = m;
+	fm->set_answers++;
+	g_free(fm->remote_answer);
+	fm->remote_answer = g_strdup(answer);
+	return true;
+}
+
+static const struct ars_call_media_ops ops = {media_offer, media_answer, media_set_answer};
+
+struct fixture {
+	struct fake_clock clock;
+	struct ars_sip_timers timers;
+	struct sent_log sent;
+	struct ars_sip_txns *txns;
+	struct ars_call_env env;
+	struct fake_media media;
+	struct ars_call *call;
+	GPtrArray *states; /* of const char* */
+	struct ars_sip_stxn *last_st;
+	const struct ars_sip_msg *last_req;
+};
+
+static void send_into(const char *wire, size_t len, void *arg)
+{
+	struct fixture *f = arg;
+	record_send(wire, len, &f->sent);
+}
+
+static void on_request(struct ars_sip_stxn *st, const struct ars_sip_msg *req, void *arg)
+{
+	struct fixture *f = arg;
+	f->last_st = st;
+	f->last_req = req;
+	if (f->call && ars_call_take_request(f->call, st, req))
+		return;
+	if (!f->call && strcmp(req->method, "INVITE") == 0)
+		return; /* the test makes the incoming call */
+	g_error("request %s not taken", req->method);
+}
+
+static void on_changed(struct ars_call *c, void *arg)
+{
+	struct fixture *f = arg;
+	g_ptr_array_add(f->states, (gpointer)ars_call_state_name(ars_call_state(c)));
+}
+
+static void setup(struct fixture *f, gconstpointer data)
+{
+	f->clock.timers = g_array_new(FALSE, FALSE, sizeof(struct fake_timer));
+	f->timers = (struct ars_sip_timers){fake_add, fake_remove, &f->clock};
+	f->sent.msgs = g_ptr_array_new_with_free_func((GDestroyNotify)ars_sip_msg_free);
+	f->states = g_ptr_array_new();
+	f->txns = ars_sip_txns_new(&f->timers, send_into, on_request, f);
+	f->env = (struct ars_call_env){
+		.txns = f->txns,
+		.local_uri = "\"Reception\" <sip:505@pbx.example>",
+		.contact = "<sip:u1@abc.invalid;transport=ws;ob>",
+		.via_host = "abc.invalid",
+		.secure = true,
+		.auth_username = "505",
+		.password = "secret",
+	};
+}
+
+static void teardown(struct fixture *f, gconstpointer data)
+{
+	ars_call_free(f->call);
+	ars_sip_txns_free(f->txns);
+	g_array_unref(f->clock.timers);
+	g_ptr_array_unref(f->sent.msgs);
+	g_ptr_array_unref(f->states);
+	g_free(f->media.remote_answer);
+	g_free(f->media.remote_offer);
+}
+
+static struct ars_sip_msg *sent(struct fixture *f, guint i)
+{
+	g_assert_cmpuint(i, <, f->sent.msgs->len);
+	return f->sent.msgs->pdata[i];
+}
+
+static struct ars_sip_msg *last(struct fixture *f)
+{
+	return sent(f, f->sent.msgs->len - 1);
+}
+
+static const char *last_state(struct fixture *f)
+{
+	return f->states->len ? f->states->pdata[f->states->len - 1] : NULL;
+}
+
+/* The peer answers our INVITE. */
+static void answer_invite(struct fixture *f, const struct ars_sip_msg *inv, int status, const char *reason,
+			  const char *sdp, const char *const *headers)
+{
+	g_autoptr(ArsSipMsg) resp = ars_sip_msg_new_response(inv, status, reason, status > 100 ? "callee" : NULL);
+	if (status > 100 && status < 300) {
+		ars_sip_msg_add(resp, "Record-Route", "<sip:10.0.0.1;transport=ws;lr>");
+		ars_sip_msg_add(resp, "Contact", "<sip:1001@10.0.0.20>");
+	}
+	for (const char *const *h = headers; h && *h; h += 2)
+		ars_sip_msg_add(resp, h[0], h[1]);
+	if (sdp)
+		ars_sip_msg_set_body(resp, "application/sdp", sdp, strlen(sdp));
+	ars_sip_msg_update_fields(resp);
+	ars_sip_txns_recv(f->txns, resp);
+}
+
+static void test_outgoing_answered(struct fixture *f, gconstpointer data)
+{
+	f->call = ars_call_new_outgoing(&f->env, 1, 7, "sip:1001@pbx.example", &ops, &f->media, on_changed, f);
+	g_assert_cmpint(f->media.offers, ==, 1);
+	struct ars_sip_msg *inv = ars_sip_msg_copy(sent(f, 0));
+	g_autoptr(ArsSipMsg) keep = inv;
+	g_assert_cmpstr(inv->method, ==, "INVITE");
+	g_assert_cmpstr(inv->ruri, ==, "sip:1001@pbx.example");
+	g_assert_cmpstr(ars_sip_msg_get(inv, "Contact"), ==, "<sip:u1@abc.invalid;transport=ws;ob>");
+	g_assert_cmpstr(ars_sip_msg_get(inv, "Content-Type"), ==, "application/sdp");
+	g_assert_cmpmem(inv->body, inv->body_len, OFFER, strlen(OFFER));
+	g_assert_cmpstr(ars_call_state_name(ars_call_state(f->call)), ==, "dialing");
+
+	answer_invite(f, inv, 100, "Trying", NULL, NULL);
+	g_assert_cmpuint(f->states->len, ==, 0);
+	answer_invite(f, inv, 180, "Ringing", NULL, NULL);
+	g_assert_cmpstr(last_state(f), ==, "ringing");
+	answer_invite(f, inv, 200, "OK", ANSWER, NULL);
+	g_assert_cmpstr(last_state(f), ==, "established");
+	g_assert_cmpstr(f->media.remote_answer, ==, ANSWER);
+	struct ars_sip_msg *ack = last(f);
+	g_assert_cmpstr(ack->method, ==, "ACK");
+	g_assert_cmpstr(ack->ruri, ==, "sip:1001@10.0.0.20");
+	g_assert_cmpstr(ars_sip_msg_get(ack, "Route"), ==, "<sip:10.0.0.1;transport=ws;lr>");
+	g_assert_cmpuint(ack->cseq, ==, inv->cseq);
+	g_assert_cmpstr(ack->to_tag, ==, "callee");
+
+	/* a retransmitted 200 is acknowledged again, nothing else changes */
+	guint before = f->sent.msgs->len;
+	answer_invite(f, inv, 200, "OK", ANSWER, NULL);
+	g_assert_cmpuint(f->sent.msgs->len, ==, before + 1);
+	g_assert_cmpstr(last(f)->method, ==, "ACK");
+	g_assert_cmpint(f->media.set_answers, ==, 1);
+
+	ars_call_hangup(f->call);
+	struct ars_sip_msg *bye = last(f);
+	g_assert_cmpstr(bye->method, ==, "BYE");
+	g_assert_cmpuint(bye->cseq, ==, inv->cseq + 1);
+	g_assert_cmpstr(last_state(f), ==, "ended");
+	json_auto_t *j = ars_call_to_json(f->call);
+	g_assert_cmpstr(json_string_value(json_object_get(j, "direction")), ==, "out");
+	g_assert_cmpstr(json_string_value(json_object_get(json_object_get(j, "end"), "by")), ==, "local");
+	g_assert_nonnull(json_string_value(json_object_get(j, "answered_at")));
+}
+
+static void test_outgoing_auth_then_busy(struct fixture *f, gconstpointer data)
+{
+	f->call = ars_call_new_outgoing(&f->env, 2, 7, "sip:1001@pbx.example", &ops, &f->media, on_changed, f);
+	g_autoptr(ArsSipMsg) inv = ars_sip_msg_copy(sent(f, 0));
+	const char *const challenge[] = {"Proxy-Authenticate", "Digest realm=\"pbx.example\", nonce=\"n1\", qop=\"auth\"", NULL};
+	answer_invite(f, inv, 407, "Proxy Authentication Required", NULL, challenge);
+	/* the transaction acknowledged the 407; then a new INVITE with credentials */
+	g_assert_cmpstr(sent(f, 1)->method, ==, "ACK");
+	g_autoptr(ArsSipMsg) inv2 = ars_sip_msg_copy(sent(f, 2));
+	g_assert_cmpstr(inv2->method, ==, "INVITE");
+	g_assert_cmpuint(inv2->cseq, ==, inv->cseq + 1);
+	g_assert_cmpstr(inv2->call_id, ==, inv->call_id);
+	g_assert_nonnull(ars_sip_msg_get(inv2, "Proxy-Authorization"));
+	g_assert_cmpstr(inv2->via_branch, !=, inv->via_branch);
+
+	const char *const busy[] = {"Reason", "Q.850;cause=17;text=\"User busy\"", NULL};
+	answer_invite(f, inv2, 486, "Busy Here", NULL, busy);
+	g_assert_cmpstr(last_state(f), ==, "ended");
+	json_auto_t *j = ars_call_to_json(f->call);
+	json_t *e = json_object_get(j, "end");
+	g_assert_cmpint(json_integer_value(json_object_get(e, "code")), ==, 486);
+	g_assert_cmpstr(json_string_value(json_object_get(e, "reason")), ==, "486 Busy Here (User busy)");
+	g_assert_cmpstr(json_string_value(json_object_get(e, "by")), ==, "remote");
+}
+
+static void test_cancel(struct fixture *f, gconstpointer data)
+{
+	f->call = ars_call_new_outgoing(&f->env, 3, 7, "sip:1001@pbx.example", &ops, &f->media, on_changed, f);
+	g_autoptr(ArsSipMsg) inv = ars_sip_msg_copy(sent(f, 0));
+	/* no CANCEL before a provisional answer */
+	ars_call_hangup(f->call);
+	g_assert_cmpstr(last_state(f), ==, "ended");
+	g_assert_cmpuint(f->sent.msgs->len, ==, 1);
+	answer_invite(f, inv, 180, "Ringing", NULL, NULL);
+	struct ars_sip_msg *cancel = last(f);
+	g_assert_cmpstr(cancel->method, ==, "CANCEL");
+	g_assert_cmpstr(cancel->via_branch, ==, inv->via_branch);
+	g_assert_cmpuint(cancel->cseq, ==, inv->cseq);
+	g_assert_cmpstr(cancel->ruri, ==, inv->ruri);
+	/* the 200 for the INVITE raced the CANCEL: acknowledged, then BYE */
+	answer_invite(f, inv, 200, "OK", ANSWER, NULL);
+	g_assert_cmpstr(sent(f, f->sent.msgs->len - 2)->method, ==, "ACK");
+	g_assert_cmpstr(last(f)->method, ==, "BYE");
+	g_assert_cmpuint(f->states->len, ==, 1); /* just "ended" */
+}
+
+static void test_early_media(struct fixture *f, gconstpointer data)
+{
+	f->call = ars_call_new_outgoing(&f->env, 4, 7, "sip:1001@pbx.example", &ops, &f->media, on_changed, f);
+	g_autoptr(ArsSipMsg) inv = ars_sip_msg_copy(sent(f, 0));
+	answer_invite(f, inv, 183, "Session Progress", ANSWER, NULL);
+	g_assert_cmpstr(last_state(f), ==, "early");
+	answer_invite(f, inv, 200, "OK", NULL, NULL);
+	g_assert_cmpstr(last_state(f), ==, "established");
+	g_assert_cmpint(f->media.set_answers, ==, 1);
+}
+
+static void deliver_invite(struct fixture *f, const char *body)
+{
+	/* CRLF written out: the SDP body has its own line ends */
+	g_autofree char *text = g_strdup_printf(
+		"INVITE sip:u1@abc.invalid;transport=ws SIP/2.0\r\n"
+		"Via: SIP/2.0/WSS 10.0.0.1;branch=z9hG4bKin1\r\n"
+		"Record-Route: <sip:10.0.0.1;transport=ws;lr>\r\n"
+		"Max-Forwards: 69\r\n"
+		"From: \"Boss\" <sip:1001@pbx.example>;tag=caller\r\n"
+		"To: <sip:505@pbx.example>\r\n"
+		"Call-ID: in-1\r\n"
+		"CSeq: 10 INVITE\r\n"
+		"Contact: <sip:1001@10.0.0.20>\r\n"
+		"%s"
+		"Content-Length: %zu\r\n\r\n%s",
+		body ? "Content-Type: application/sdp\r\n" : "", body ? strlen(body) : 0, body ? body : "");
+	struct ars_sip_msg *inv = NULL;
+	const char *why;
+	g_assert_cmpint(ars_sip_msg_parse(text, strlen(text), &inv, &why), ==, ARS_SIP_PARSE_OK);
+	g_autoptr(ArsSipMsg) owned = inv;
+	ars_sip_txns_recv(f->txns, inv);
+	g_assert_nonnull(f->last_st);
+	f->call = ars_call_new_incoming(&f->env, 5, 7, f->last_st, f->last_req, &ops, &f->media, on_changed, f);
+}
+
+static struct ars_sip_msg *request(const char *method, const char *branch, uint32_t cseq, bool to_tag,
+				   const char *call_tag)
+{
+	g_autofree char *text = g_strdup_printf(
+		"%s sip:u1@abc.invalid SIP/2.0\n"
+		"Via: SIP/2.0/WSS 10.0.0.1;branch=%s\n"
+		"Max-Forwards: 69\n"
+		"From: <sip:1001@pbx.example>;tag=caller\n"
+		"To: <sip:505@pbx.example>%s%s\n"
+		"Call-ID: in-1\n"
+		"CSeq: %u %s\n"
+		"Content-Length: 0\n\n",
+		method, branch, to_tag ? ";tag=" : "", to_tag ? call_tag : "", cseq, method);
+	return parse_text(text);
+}
+
+static void test_incoming_answered(struct fixture *f, gconstpointer data)
+{
+	deliver_invite(f, OFFER);
+	struct ars_sip_msg *ringing = last(f);
+	g_assert_cmpint(ringing->status, ==, 180);
+	g_assert_nonnull(ringing->to_tag);
+	g_assert_cmpstr(ars_call_state_name(ars_call_state(f->call)), ==, "incoming");
+	json_auto_t *j = ars_call_to_json(f->call);
+	g_assert_cmpstr(json_string_value(json_object_get(j, "remote_name")), ==, "Boss");
+	g_assert_cmpstr(json_string_value(json_object_get(j, "remote_uri")), ==, "sip:1001@pbx.example");
+
+	ars_call_answer(f->call);
+	g_assert_cmpstr(f->media.remote_offer, ==, OFFER);
+	struct ars_sip_msg *ok = last(f);
+	g_assert_cmpint(ok->status, ==, 200);
+	g_assert_cmpmem(ok->body, ok->body_len, ANSWER, strlen(ANSWER));
+	g_assert_cmpstr(ok->to_tag, ==, ringing->to_tag);
+	g_assert_cmpstr(last_state(f), ==, "established");
+
+	g_autofree char *tag = g_strdup(ok->to_tag);
+	g_autoptr(ArsSipMsg) bye = request("BYE", "z9hG4bKbye", 11, true, tag);
+	ars_sip_txns_recv(f->txns, bye);
+	g_assert_cmpint(last(f)->status, ==, 200);
+	g_assert_cmpstr(last(f)->cseq_method, ==, "BYE");
+	g_assert_cmpstr(last_state(f), ==, "ended");
+	json_auto_t *j2 = ars_call_to_json(f->call);
+	g_assert_cmpstr(json_string_value(json_object_get(json_object_get(j2, "end"), "by")), ==, "remote");
+}
+
+static void test_incoming_declined(struct fixture *f, gconstpointer data)
+{
+	deliver_invite(f, OFFER);
+	ars_call_decline(f->call);
+	g_assert_cmpint(last(f)->status, ==, 603);
+	g_assert_cmpstr(last_state(f), ==, "ended");
+}
+
+static void test_incoming_cancelled(struct fixture *f, gconstpointer data)
+{
+	deliver_invite(f, OFFER);
+	g_autoptr(ArsSipMsg) cancel = request("CANCEL", "z9hG4bKin1", 10, false, NULL);
+	ars_sip_txns_recv(f->txns, cancel);
+	g_assert_cmpint(sent(f, f->sent.msgs->len - 2)->status, ==, 200);
+	g_assert_cmpstr(sent(f, f->sent.msgs->len - 2)->cseq_method, ==, "CANCEL");
+	g_assert_cmpint(last(f)->status, ==, 487);
+	g_assert_cmpstr(last(f)->cseq_method, ==, "INVITE");
+	g_assert_cmpstr(last_state(f), ==, "ended");
+}
+
+static void test_incoming_offerless(struct fixture *f, gconstpointer data)
+{
+	deliver_invite(f, NULL);
+	g_assert_cmpint(last(f)->status, ==, 488);
+	g_assert_nonnull(ars_sip_msg_get(last(f), "Warning"));
+	g_assert_cmpstr(ars_call_state_name(ars_call_state(f->call)), ==, "ended");
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+#define ADD(path, fn) g_test_add(path, struct fixture, NULL, setup, fn, teardown)
+	ADD("/sip-call/outgoing-answered", test_outgoing_answered);
+	ADD("/sip-call/outgoing-auth-then-busy", test_outgoing_auth_then_busy);
+	ADD("/sip-call/cancel", test_cancel);
+	ADD("/sip-call/early-media", test_early_media);
+	ADD("/sip-call/incoming-answered", test_incoming_answered);
+	ADD("/sip-call/incoming-declined", test_incoming_declined);
+	ADD("/sip-call/incoming-cancelled", test_incoming_cancelled);
+	ADD("/sip-call/incoming-offerless", test_incoming_offerless);
+	return g_test_run();
+}
