@@ -21,10 +21,12 @@ the test file again inside a private network namespace with only `lo` up
 even if the daemon misbehaves (no DNS server is reachable there either).
 """
 
+import atexit
 import calendar
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -152,6 +154,20 @@ class Registrations(EventCollector):
             timeout, since, "state=%s error=%s" % (state, error))
 
 
+_live = set()
+
+
+def _cleanup_all():
+    for d in list(_live):
+        try:
+            d.close()
+        except Exception:
+            pass
+
+
+atexit.register(_cleanup_all)
+
+
 class Arsphone(Daemon):
     """The daemon with --sip-trace and debug logging; see module doc."""
 
@@ -160,6 +176,20 @@ class Arsphone(Daemon):
         super().__init__(args=extra + list(args), log_level=log_level)
         self.events = None
         self.last_events = None
+        _live.add(self)
+
+    def close(self):
+        self._keep_events()
+        super().close()
+        _live.discard(self)
+
+    def command(self):
+        """setpriv --pdeathsig: the daemon gets SIGTERM if the test process
+        is killed without cleaning up (setpriv execs it: same PID)."""
+        cmd = super().command()
+        if shutil.which("setpriv"):
+            cmd = ["setpriv", "--pdeathsig", "TERM", "--"] + cmd
+        return cmd
 
     def start(self, timeout=15):
         super().start(timeout)
@@ -381,4 +411,10 @@ def run_tests():
     elif not in_private_netns():
         sys.stderr.write("note: not in a private network namespace "
                          "(loopback addresses only)\n")
+
+    def on_term(signum, frame):
+        # a test runner's timeout: unwind so that atexit ends Kamailio
+        # and the daemons we started (by their PIDs)
+        raise KeyboardInterrupt("SIGTERM")
+    signal.signal(signal.SIGTERM, on_term)
     unittest.main(verbosity=2)

@@ -18,8 +18,10 @@ EC P-256 keys: quick to make, and every TLS stack in use here takes them.
 Run directly (python3 certs.py [DIR]) to make a set and print a summary.
 """
 
+import atexit
 import hashlib
 import os
+import shutil
 import ssl
 import subprocess
 import sys
@@ -128,8 +130,10 @@ def _signed(cwd, name, cn, sans, serial):
 
 def generate(directory=None):
     """Make the whole set in directory (created if needed); returns Certs."""
-    directory = os.path.abspath(
-        directory or tempfile.mkdtemp(prefix="arsphone-certs-"))
+    if directory is None:
+        directory = tempfile.mkdtemp(prefix="arsphone-certs-")
+        atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    directory = os.path.abspath(directory)
     os.makedirs(directory, exist_ok=True)
     cwd = directory
     sans = "DNS:%s, IP:127.0.0.1" % SERVER_NAME

@@ -64,9 +64,21 @@ def _become_subreaper():
 _become_subreaper()
 
 
+def _die_with_parent():
+    """preexec_fn: Kamailio gets SIGTERM if the test process dies without
+    cleaning up (SIGKILL by a test runner), so it never outlives us."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        PR_SET_PDEATHSIG = 1
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
 def _cleanup_all():
     for k in list(_live):
-        k.kill9()
+        k.close()
 
 
 atexit.register(_cleanup_all)
@@ -327,6 +339,7 @@ class Kamailio:
         self.log_path = os.path.join(self.dir, "kamailio.log")
         self.proc = None
         self.starts = 0
+        _live.add(self)
 
     # ------------------------------------------------------------ config
     def write_config(self):
@@ -378,17 +391,15 @@ class Kamailio:
                 [KAMAILIO, "-DD", "-E", "-f", self.cfg_path, "-Y", self.dir,
                  "-w", self.dir, "-m", "64", "-M", "8"],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                start_new_session=True)
+                start_new_session=True, preexec_fn=_die_with_parent)
         finally:
             log.close()
-        _live.add(self)
         self.starts += 1
         deadline = time.monotonic() + timeout
         while True:
             if self.proc.poll() is not None:
                 rc = self.proc.returncode
                 self.proc = None
-                _live.discard(self)
                 raise RuntimeError("kamailio exited %s at start; log:\n%s"
                                    % (rc, self.log()[-4000:]))
             if (port_accepts(self.ws_port) and port_accepts(self.wss_port)
@@ -419,7 +430,6 @@ class Kamailio:
             rc = self.proc.wait(5)
         self._reap_group()
         self.proc = None
-        _live.discard(self)
         return rc
 
     def kill9(self):
@@ -433,7 +443,6 @@ class Kamailio:
             pass
         self._reap_group()
         self.proc = None
-        _live.discard(self)
 
     def _reap_group(self):
         """Wait until no process of our group is left (the children)."""
@@ -469,6 +478,7 @@ class Kamailio:
 
     def close(self, keep=False):
         self.kill9()
+        _live.discard(self)
         if not keep:
             shutil.rmtree(self.dir, ignore_errors=True)
 
