@@ -33,6 +33,7 @@ struct ars_call {
 	void *media;
 
 	gint64 created_at, answered_at, ended_at; /* unix µs; 0: not yet */
+	char *codec;
 	int end_code;
 	char *end_reason;
 	const char *end_by;
@@ -412,6 +413,31 @@ void ars_call_media_failed(struct ars_call *c, const char *reason)
 	end(c, 0, reason, "local");
 }
 
+void ars_call_flow_lost(struct ars_call *c)
+{
+	c->invite_tx = NULL;
+	c->invite_st = NULL;
+	c->cancel_pending = false;
+	end(c, 0, "the connection to the server was lost", "remote");
+}
+
+void ars_call_set_codec(struct ars_call *c, const char *codec)
+{
+	g_free(c->codec);
+	c->codec = g_strdup(codec);
+	c->h(c, c->arg);
+}
+
+gint64 ars_call_id(const struct ars_call *c)
+{
+	return c->id;
+}
+
+gint64 ars_call_account_id(const struct ars_call *c)
+{
+	return c->account_id;
+}
+
 bool ars_call_take_request(struct ars_call *c, struct ars_sip_stxn *st, const struct ars_sip_msg *req)
 {
 	if (strcmp(req->method, "CANCEL") == 0) {
@@ -464,12 +490,12 @@ json_t *ars_call_to_json(const struct ars_call *c)
 					      c->end_code ? json_integer(c->end_code) : json_null(), "reason",
 					      c->end_reason, "by", c->end_by)
 				  : json_null();
-	return json_pack("{s:I, s:I, s:s, s:s?, s:s?, s:s, s:o, s:o, s:o, s:o, s:n}", "id", (json_int_t)c->id,
+	return json_pack("{s:I, s:I, s:s, s:s?, s:s?, s:s, s:o, s:o, s:o, s:o, s:s?}", "id", (json_int_t)c->id,
 			 "account_id", (json_int_t)c->account_id, "direction", c->outgoing ? "out" : "in",
 			 "remote_uri", c->remote_uri, "remote_name", c->remote_name, "state",
 			 state_names[c->state], "created_at", time_json(c->created_at), "answered_at",
 			 time_json(c->answered_at), "ended_at", time_json(c->ended_at), "end", end_obj,
-			 "codec");
+			 "codec", c->codec);
 }
 
 void ars_call_free(struct ars_call *c)
@@ -487,5 +513,6 @@ void ars_call_free(struct ars_call *c)
 	g_free(c->local_tag);
 	g_free(c->local_sdp);
 	g_free(c->end_reason);
+	g_free(c->codec);
 	g_free(c);
 }

@@ -63,6 +63,14 @@ void ars_call_hangup(struct ars_call *c);
 /* Media failed (ICE/DTLS): BYE with a Reason header, call ends. */
 void ars_call_media_failed(struct ars_call *c, const char *reason);
 
+/* The flow under the call is gone: it ends without sending anything (its
+ * transactions went with the flow). */
+void ars_call_flow_lost(struct ars_call *c);
+/* The negotiated codec, for the API ("opus", "PCMU", "PCMA"). */
+void ars_call_set_codec(struct ars_call *c, const char *codec);
+gint64 ars_call_id(const struct ars_call *c);
+gint64 ars_call_account_id(const struct ars_call *c);
+
 /* A request in this call's dialog, or a CANCEL for its INVITE: answered
  * here. True when the call took it. */
 bool ars_call_take_request(struct ars_call *c, struct ars_sip_stxn *st, const struct ars_sip_msg *req);

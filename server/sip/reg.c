@@ -294,3 +294,8 @@ const char *ars_sip_reg_contact(const struct ars_sip_reg *r)
 {
 	return r->contact;
 }
+
+const char *ars_sip_reg_via_host(const struct ars_sip_reg *r)
+{
+	return r->via_host;
+}

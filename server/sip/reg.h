@@ -36,7 +36,8 @@ void ars_sip_reg_free(struct ars_sip_reg *r);
 void ars_sip_reg_start(struct ars_sip_reg *r);
 /* Sends REGISTER with Expires: 0; the handler then reports unregistered. */
 void ars_sip_reg_stop(struct ars_sip_reg *r);
-/* Our Contact header value (tests and logs). */
+/* Our Contact header value, and the host our Via headers name. */
 const char *ars_sip_reg_contact(const struct ars_sip_reg *r);
+const char *ars_sip_reg_via_host(const struct ars_sip_reg *r);
 /* When to refresh a registration granted for expires seconds. */
 guint ars_sip_reg_refresh_delay_ms(int expires);

@@ -21,7 +21,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
-#define ALLOW "OPTIONS, ACK, BYE, CANCEL"
+#define ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS"
 #define MAX_BACKOFF_S 60
 #define SHUTDOWN_WAIT_MS 2000
 
@@ -40,6 +40,9 @@ struct ars_sip_ua {
 	struct ars_sip_reg *reg;
 	bool was_registered; /* since the last account change: drops read "registering" */
 	char *last_error, *last_reason; /* of the failure being retried */
+	char *local_uri;   /* From of our requests: "Name" <sip:user@domain> */
+	char *contact_uri; /* our registered Contact, for calls */
+	bool registered;
 	guint attempts;
 	guint retry_timer;
 
@@ -101,6 +104,9 @@ static gboolean retry_now(gpointer data)
 
 static void drop_flow(struct ars_sip_ua *ua)
 {
+	if (ua->txns && ua->env.calls.flow_lost)
+		ua->env.calls.flow_lost(ua, ua->env.calls.arg);
+	ua->registered = false;
 	g_clear_pointer(&ua->reg, ars_sip_reg_free);
 	g_clear_pointer(&ua->txns, ars_sip_txns_free);
 	g_clear_pointer(&ua->flow, ars_sip_flow_close);
@@ -158,10 +164,18 @@ static void reply(struct ars_sip_stxn *st, int status, const char *reason, bool 
 	ars_sip_stxn_reply(st, resp);
 }
 
+void ars_sip_ua_reply(struct ars_sip_stxn *st, int status, const char *reason)
+{
+	reply(st, status, reason, status == 405 || status == 501);
+}
+
 static void on_request(struct ars_sip_stxn *st, const struct ars_sip_msg *req, void *arg)
 {
 	struct ars_sip_ua *ua = arg;
-	if (!st) /* an ACK outside any transaction of ours */
+	const struct ars_sip_ua_call_hooks *calls = &ua->env.calls;
+	if (calls->take && calls->take(ua, st, req, calls->arg))
+		return;
+	if (!st) /* an ACK outside any transaction or call of ours */
 		return;
 	g_info("%s: %s from the PBX", ua->name, req->method);
 	if (req->to_tag)
@@ -170,8 +184,10 @@ static void on_request(struct ars_sip_stxn *st, const struct ars_sip_msg *req, v
 		reply(st, 200, "OK", true);
 	else if (strcmp(req->method, "BYE") == 0 || strcmp(req->method, "CANCEL") == 0)
 		reply(st, 481, "Call/Transaction Does Not Exist", false);
+	else if (strcmp(req->method, "INVITE") == 0 && calls->incoming)
+		calls->incoming(ua, st, req, calls->arg);
 	else if (strcmp(req->method, "INVITE") == 0)
-		reply(st, 405, "Method Not Allowed", true);
+		reply(st, 480, "Temporarily Unavailable", false);
 	else
 		reply(st, 501, "Not Implemented", true);
 }
@@ -200,7 +216,7 @@ static void on_flow_recv(const char *data, size_t len, void *arg)
 	case ARS_SIP_PARSE_REJECT: {
 		g_warning("%s: malformed %s from %s answered 400: %s", ua->name, msg->method,
 			  ars_sip_flow_target(ua->flow), why);
-		struct ars_sip_msg *resp = ars_sip_msg_new_response(msg, 400, why, NULL);
+		struct ars_sip_msg *resp = ars_sip_msg_new_response(msg, msg->reject_status ? msg->reject_status : 400, why, NULL);
 		size_t n;
 		g_autofree char *wire = ars_sip_msg_print(resp, &n);
 		ars_sip_flow_send(ua->flow, wire, n);
@@ -222,6 +238,11 @@ static void on_flow_up(void *arg)
 	struct ars_sip_ua *ua = arg;
 	ua->txns = ars_sip_txns_new(NULL, flow_send, on_request, ua);
 	ua->reg = ars_sip_reg_new(ua->txns, &ua->reg_cfg, on_reg, ua);
+	/* Calls use the registered contact without the registration's own
+	 * parameters (+sip.instance, reg-id). */
+	const char *contact = ars_sip_reg_contact(ua->reg);
+	g_free(ua->contact_uri);
+	ua->contact_uri = g_strndup(contact, strcspn(contact, ">") + 1);
 	ars_sip_reg_start(ua->reg);
 }
 
@@ -261,6 +282,7 @@ static void on_reg(const struct ars_sip_reg_result *r, void *arg)
 		ua->shutdown_done(ua, ua->shutdown_arg);
 		return;
 	}
+	ua->registered = r->registered;
 	if (r->registered) {
 		ua->was_registered = true;
 		ua->attempts = 0;
@@ -302,6 +324,9 @@ struct ars_sip_ua *ars_sip_ua_new(const struct ars_sip_ua_env *env, struct ars_a
 	ua->h = h;
 	ua->arg = arg;
 	ua->instance = g_strdup(instance);
+	ua->local_uri = a->display_name
+				? g_strdup_printf("\"%s\" <sip:%s@%s>", a->display_name, a->username, a->domain)
+				: g_strdup_printf("<sip:%s@%s>", a->username, a->domain);
 	if (a->tls_mode == ARS_TLS_VERIFY && a->tls_ca_pem)
 		ua->ca_file = write_ca_file(env->data_dir, a->tls_ca_pem);
 
@@ -360,6 +385,8 @@ void ars_sip_ua_free(struct ars_sip_ua *ua)
 	g_free(ua->target);
 	g_free(ua->last_error);
 	g_free(ua->last_reason);
+	g_free(ua->local_uri);
+	g_free(ua->contact_uri);
 	g_free(ua);
 }
 
@@ -404,6 +431,27 @@ void ars_sip_ua_register_now(struct ars_sip_ua *ua)
 json_t *ars_sip_ua_registration(const struct ars_sip_ua *ua)
 {
 	return ua->registration;
+}
+
+bool ars_sip_ua_call_env(struct ars_sip_ua *ua, struct ars_call_env *out)
+{
+	if (!ua->registered || !ua->txns)
+		return false;
+	*out = (struct ars_call_env){
+		.txns = ua->txns,
+		.local_uri = ua->local_uri,
+		.contact = ua->contact_uri,
+		.via_host = ars_sip_reg_via_host(ua->reg),
+		.secure = ua->reg_cfg.secure,
+		.auth_username = ua->reg_cfg.auth_username,
+		.password = ua->reg_cfg.password,
+	};
+	return true;
+}
+
+const struct ars_account *ars_sip_ua_account(const struct ars_sip_ua *ua)
+{
+	return ua->acct;
 }
 
 gint64 ars_sip_ua_account_id(const struct ars_sip_ua *ua)

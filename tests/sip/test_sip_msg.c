@@ -543,6 +543,19 @@ static void test_limits(void)
 	g_assert_cmpint(ars_sip_msg_parse(big->str, big->len, &m, &why), ==, ARS_SIP_PARSE_OK);
 	ars_sip_msg_free(m);
 	g_string_free(big, TRUE);
+	/* At most 1000 header fields (list elements count one each). */
+	GString *many = g_string_new(REQ_HEAD "Allow: ");
+	for (int i = 0; i < 994; i++)
+		g_string_append(many, i ? ", X" : "X");
+	g_string_append(many, "\r\n\r\n");
+	g_assert_cmpint(ars_sip_msg_parse(many->str, many->len, &m, &why), ==, ARS_SIP_PARSE_OK);
+	g_assert_cmpuint(m->headers->len, ==, 1000);
+	ars_sip_msg_free(m);
+	g_string_insert(many, many->len - 4, ", Y");
+	g_assert_cmpint(ars_sip_msg_parse(many->str, many->len, &m, &why), ==, ARS_SIP_PARSE_REJECT);
+	g_assert_cmpstr(why, ==, "Too many header fields");
+	ars_sip_msg_free(m);
+	g_string_free(many, TRUE);
 	g_assert_cmpint(ars_sip_msg_parse("", 0, &m, &why), ==, ARS_SIP_PARSE_DROP);
 	g_assert_cmpint(ars_sip_msg_parse("\r\n\r\n", 4, &m, &why), ==, ARS_SIP_PARSE_DROP);
 }

@@ -210,6 +210,24 @@ static void test_refused(void)
 			g_error("%s: %s (%s), expected refusal (%s)", cases[i].s, u ? "parsed" : "refused",
 				why, cases[i].why);
 	}
+	/* Bounded work: at most 100 parameters and 100 headers. */
+	GString *many = g_string_new("sip:a@b");
+	for (int i = 0; i < 100; i++)
+		g_string_append_printf(many, ";p%d", i);
+	g_autoptr(ArsUri) hundred = ars_uri_parse(many->str, many->len, NULL);
+	g_assert_nonnull(hundred);
+	g_string_append(many, ";one-more");
+	const char *why = NULL;
+	g_assert_null(ars_uri_parse(many->str, many->len, &why));
+	g_assert_cmpstr(why, ==, "too many parameters");
+	g_assert_true(ars_uri_check(many->str, many->len, NULL, NULL));
+	g_string_assign(many, "sip:a@b?h0=");
+	for (int i = 1; i <= 100; i++)
+		g_string_append_printf(many, "&h%d=", i);
+	g_assert_null(ars_uri_parse(many->str, many->len, &why));
+	g_assert_cmpstr(why, ==, "too many headers");
+	g_string_free(many, TRUE);
+
 	/* Only len bytes are read. */
 	g_autoptr(ArsUri) u = ars_uri_parse("sip:a@hostXXXX", 10, NULL);
 	g_assert_nonnull(u);
@@ -221,7 +239,7 @@ static void test_refused(void)
 static void test_check(void)
 {
 	static const char *const ok[] = {
-		"sip:alice:secretword@atlanta.com", "sip:%00@host5.example.com",
+		"sip:alice:secretword@atlanta.com", "sip:%00@host5.example.com", "sip:h;lr;LR",
 		"nobodyKnowsThisScheme:totallyopaquecontent", "soap.beep://192.0.2.103:3002",
 		"isbn:2983792873", "http://www.example.com", "name:John_Smith",
 		"urn:uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6",
