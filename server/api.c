@@ -8,6 +8,7 @@
 #include "ars_config.h"
 #include "settings.h"
 
+#include <errno.h>
 #include <string.h>
 
 struct request {
@@ -66,7 +67,8 @@ json_t *ars_api_status(struct ars_api_ctx *ctx)
 	}
 	if (err)
 		g_warning("%s", err->message);
-	return json_pack("{s:s, s:o, s:[]}", "version", ARS_VERSION, "accounts", list, "calls");
+	return json_pack("{s:s, s:o, s:o}", "version", ARS_VERSION, "accounts", list, "calls",
+			 ctx->calls ? ars_calls_list(ctx->calls, true) : json_array());
 }
 
 static void get_status(struct ars_api_ctx *ctx, const struct request *req, struct ars_api_reply *rep)
@@ -222,6 +224,97 @@ static void register_account(struct ars_api_ctx *ctx, const struct request *req,
 	reply(rep, 202, ars_phone_registration(ctx->phone, a));
 }
 
+/* --- calls ------------------------------------------------------------------ */
+
+static void list_calls(struct ars_api_ctx *ctx, const struct request *req, struct ars_api_reply *rep)
+{
+	reply(rep, 200, json_pack("{s:o}", "calls", ctx->calls ? ars_calls_list(ctx->calls, false) : json_array()));
+}
+
+static void get_call(struct ars_api_ctx *ctx, const struct request *req, struct ars_api_reply *rep)
+{
+	json_t *call = ctx->calls ? ars_calls_get(ctx->calls, req->id) : NULL;
+	if (call)
+		reply(rep, 200, call);
+	else
+		ars_api_error(rep, 404, "not_found", "no such call", NULL);
+}
+
+static void place_call(struct ars_api_ctx *ctx, const struct request *req, struct ars_api_reply *rep)
+{
+	struct ars_verr errs;
+	ars_verr_init(&errs);
+	json_t *account = json_object_get(req->body, "account_id");
+	json_t *to = json_object_get(req->body, "to");
+	const char *key;
+	json_t *v;
+	json_object_foreach(req->body, key, v) {
+		if (strcmp(key, "account_id") && strcmp(key, "to"))
+			ars_verr_add(&errs, key, "unknown_field", "is not a known field");
+	}
+	if (!json_is_integer(account))
+		ars_verr_add(&errs, "account_id", account ? "wrong_type" : "required",
+			     account ? "must be an account id" : "is required");
+	if (!json_is_string(to))
+		ars_verr_add(&errs, "to", to ? "wrong_type" : "required",
+			     to ? "must be a number or a SIP address" : "is required");
+	g_autoptr(ArsAccount) a = NULL;
+	if (json_is_integer(account)) {
+		a = ars_store_account_get(ctx->store, json_integer_value(account), NULL);
+		if (!a)
+			ars_verr_add(&errs, "account_id", "not_found", "no such account");
+	}
+	struct ars_sip_ua *ua = a ? ars_phone_ua(ctx->phone, a->id) : NULL;
+	if (ars_verr_any(&errs)) {
+		ars_api_error(rep, 400, "validation_failed", "some fields are invalid", &errs);
+	} else if (!a->enabled || !ua || !ctx->calls) {
+		ars_api_error(rep, 409, "account_not_registered",
+			      a->enabled ? "the account is not registered" : "the account is disabled", NULL);
+	} else {
+		const char *code = NULL;
+		g_autofree char *message = NULL;
+		json_t *call = ars_calls_place(ctx->calls, ua, json_string_value(to), &code, &message);
+		if (call) {
+			rep->location = g_strdup_printf("/api/v1/calls/%" JSON_INTEGER_FORMAT,
+							json_integer_value(json_object_get(call, "id")));
+			reply(rep, 201, call);
+		} else if (strcmp(code, "validation_failed") == 0) {
+			ars_verr_add(&errs, "to", "bad_number", message);
+			ars_api_error(rep, 400, code, "some fields are invalid", &errs);
+		} else {
+			ars_api_error(rep, strcmp(code, "media_unavailable") == 0 ? 503 : 409, code, message, NULL);
+		}
+	}
+	ars_verr_clear(&errs);
+}
+
+static void act_on_call(struct ars_api_ctx *ctx, const struct request *req, struct ars_api_reply *rep,
+			const char *action)
+{
+	int r = ctx->calls ? ars_calls_act(ctx->calls, req->id, action) : -ENOENT;
+	if (r == -ENOENT)
+		ars_api_error(rep, 404, "not_found", "no such call", NULL);
+	else if (r == -EINVAL)
+		ars_api_error(rep, 409, "call_state", "the call is not in a state that allows this", NULL);
+	else
+		reply(rep, 200, ars_calls_get(ctx->calls, req->id));
+}
+
+static void answer_call(struct ars_api_ctx *ctx, const struct request *req, struct ars_api_reply *rep)
+{
+	act_on_call(ctx, req, rep, "answer");
+}
+
+static void decline_call(struct ars_api_ctx *ctx, const struct request *req, struct ars_api_reply *rep)
+{
+	act_on_call(ctx, req, rep, "decline");
+}
+
+static void hangup_call(struct ars_api_ctx *ctx, const struct request *req, struct ars_api_reply *rep)
+{
+	act_on_call(ctx, req, rep, "hangup");
+}
+
 /* --- settings --------------------------------------------------------------- */
 
 static void get_settings(struct ars_api_ctx *ctx, const struct request *req,
@@ -271,6 +364,11 @@ static const struct route {
 	 "GET, PATCH, DELETE",
 	 {{"GET", get_account, false}, {"PATCH", patch_account, true}, {"DELETE", delete_account, false}}},
 	{"/api/v1/accounts/{id}/register", "POST", {{"POST", register_account, false}}},
+	{"/api/v1/calls", "GET, POST", {{"GET", list_calls, false}, {"POST", place_call, true}}},
+	{"/api/v1/calls/{id}", "GET", {{"GET", get_call, false}}},
+	{"/api/v1/calls/{id}/answer", "POST", {{"POST", answer_call, false}}},
+	{"/api/v1/calls/{id}/decline", "POST", {{"POST", decline_call, false}}},
+	{"/api/v1/calls/{id}/hangup", "POST", {{"POST", hangup_call, false}}},
 	{"/api/v1/settings", "GET, PATCH", {{"GET", get_settings, false}, {"PATCH", patch_settings, true}}},
 };
 

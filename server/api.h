@@ -1,6 +1,7 @@
 /* api.h - the JSON API of schema/api.md, independent of the HTTP library:
  * method + path + body in, status + JSON out. */
 #pragma once
+#include "calls.h"
 #include "events.h"
 #include "phone.h"
 #include "store.h"
@@ -13,6 +14,7 @@ struct ars_api_ctx {
 	struct ars_events *events;
 	json_t *settings; /* every known setting's current value; updated on PATCH */
 	struct ars_phone *phone; /* NULL: no SIP (unit tests) */
+	struct ars_calls *calls; /* NULL: no calls (unit tests) */
 };
 
 struct ars_api_reply {

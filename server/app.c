@@ -6,6 +6,8 @@
 #include "app.h"
 
 #include "api.h"
+#include "calls.h"
+#include "media/session.h"
 #include "events.h"
 #include "http.h"
 #include "phone.h"
@@ -17,7 +19,10 @@ struct ars_app {
 	struct ars_store *store;
 	struct ars_events *events;
 	struct lws_context *lws;
+	struct ars_calls *calls;
 	struct ars_phone *phone;
+	guint warmup_src;
+	bool warming; /* the media warm-up thread runs */
 	struct ars_api_ctx api;
 	struct ars_http *http;
 };
@@ -47,6 +52,29 @@ static json_t *load_settings(struct ars_store *store, GError **err)
 	return settings;
 }
 
+static void media_warm(double ms, const char *err, void *arg)
+{
+	struct ars_app *app = arg;
+	app->warming = false;
+	if (err)
+		g_warning("media warm-up failed: %s", err);
+	else
+		g_info("media ready (DTLS certificate made in %.0f ms)", ms);
+}
+
+static gboolean warm_up_media(gpointer data)
+{
+	struct ars_app *app = data;
+	app->warmup_src = 0;
+	g_autofree char *err = NULL;
+	app->warming = true;
+	if (ars_media_warmup(media_warm, app, &err) != 0) {
+		app->warming = false;
+		g_warning("calls will not work: %s", err);
+	}
+	return G_SOURCE_REMOVE;
+}
+
 struct ars_app *ars_app_new(const struct ars_app_config *cfg, GError **err)
 {
 	struct ars_app *app = g_new0(struct ars_app, 1);
@@ -65,14 +93,20 @@ struct ars_app *ars_app_new(const struct ars_app_config *cfg, GError **err)
 	app->lws = ars_sip_flow_context_new(cfg->loop, err);
 	if (!app->lws)
 		goto fail;
-	app->phone = ars_phone_new(app->lws, cfg->data_dir, cfg->sip_trace, app->store, app->events);
+	struct ars_calls_config calls_cfg = {cfg->audio_in, cfg->audio_out, 0};
+	app->calls = ars_calls_new(&calls_cfg, app->events);
+	struct ars_sip_ua_call_hooks hooks = ars_calls_hooks(app->calls);
+	app->phone = ars_phone_new(app->lws, cfg->data_dir, cfg->sip_trace, app->store, app->events, &hooks);
 	app->api.phone = app->phone;
+	app->api.calls = app->calls;
 
 	ars_guard_init(&guard, cfg->listen_ip, cfg->port, cfg->token);
 	app->http = ars_http_start(cfg->listen_fd, &guard, &app->api, err);
 	if (!app->http)
 		goto fail;
 	ars_phone_start(app->phone);
+	/* After start-up, so that the page is served at once. */
+	app->warmup_src = g_idle_add(warm_up_media, app);
 	return app;
 fail:
 	ars_app_free(app);
@@ -83,7 +117,14 @@ void ars_app_free(struct ars_app *app)
 {
 	if (!app)
 		return;
+	g_clear_handle_id(&app->warmup_src, g_source_remove);
+	/* The warm-up thread must not outlive the process's GStreamer. */
+	gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+	while (app->warming && g_get_monotonic_time() < deadline)
+		g_main_context_iteration(NULL, FALSE) || (g_usleep(1000), TRUE);
+	ars_calls_hangup_all(app->calls);
 	ars_phone_shutdown(app->phone);
+	ars_calls_free(app->calls);
 	ars_http_stop(app->http);
 	ars_sip_flow_context_free(app->lws);
 	ars_events_free(app->events);

@@ -14,6 +14,8 @@ struct ars_app_config {
 	uint16_t port;
 	GMainLoop *loop; /* the loop libwebsockets joins */
 	bool sip_trace;
+	const char *audio_in;  /* --audio-in, NULL: auto */
+	const char *audio_out; /* --audio-out, NULL: auto */
 };
 
 struct ars_app *ars_app_new(const struct ars_app_config *cfg, GError **err);

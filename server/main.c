@@ -7,6 +7,7 @@
 #include "datadir.h"
 #include "listen.h"
 #include "log.h"
+#include "media/session.h"
 #include "token.h"
 
 #include <glib-unix.h>
@@ -24,6 +25,8 @@ struct options {
 	char *log_level;
 	gboolean version;
 	gboolean sip_trace;
+	char *audio_in;
+	char *audio_out;
 };
 
 static int usage_error(GOptionContext *ctx, const char *message)
@@ -82,7 +85,17 @@ static int run(const struct options *o)
 	}
 
 	g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
-	struct ars_app_config cfg = {dir, token, listen_fd, ip, bound_port, loop, o->sip_trace};
+	struct ars_app_config cfg = {
+		.data_dir = dir,
+		.token = token,
+		.listen_fd = listen_fd,
+		.listen_ip = ip,
+		.port = bound_port,
+		.loop = loop,
+		.sip_trace = o->sip_trace,
+		.audio_in = o->audio_in,
+		.audio_out = o->audio_out,
+	};
 	struct ars_app *app = ars_app_new(&cfg, &err);
 	if (!app) {
 		fprintf(stderr, "arsphone: %s\n", err->message);
@@ -113,6 +126,8 @@ static void options_clear(struct options *o)
 	g_free(o->data_dir);
 	g_free(o->listen);
 	g_free(o->log_level);
+	g_free(o->audio_in);
+	g_free(o->audio_out);
 }
 
 /* Parses the command line and runs; returns the exit status. */
@@ -129,6 +144,10 @@ static int parse_and_run(int argc, char **argv, struct options *o)
 		 "error, warning (default), info or debug", "LEVEL"},
 		{"sip-trace", 0, 0, G_OPTION_ARG_NONE, &o->sip_trace,
 		 "Print every SIP message sent and received (credentials redacted) on stderr", NULL},
+		{"audio-in", 0, 0, G_OPTION_ARG_STRING, &o->audio_in,
+		 "What calls send: auto (the microphone), tone:HZ, file:PATH.wav or silence", "SPEC"},
+		{"audio-out", 0, 0, G_OPTION_ARG_STRING, &o->audio_out,
+		 "Where calls play: auto (the speaker), null or file:PATH.wav", "SPEC"},
 		{"version", 0, 0, G_OPTION_ARG_NONE, &o->version, "Print the version and exit", NULL},
 		{NULL},
 	};
@@ -149,6 +168,10 @@ static int parse_and_run(int argc, char **argv, struct options *o)
 		printf("arsphone %s\n", ARS_VERSION);
 		return EXIT_SUCCESS;
 	}
+	struct ars_media_config media = {.audio_in = o->audio_in, .audio_out = o->audio_out};
+	g_autofree char *media_err = NULL;
+	if (ars_media_config_check(&media, &media_err) != 0)
+		return usage_error(ctx, media_err);
 	return run(o);
 }
 

@@ -102,11 +102,12 @@ static struct slot *slot_for(struct ars_phone *p, gint64 id)
 }
 
 struct ars_phone *ars_phone_new(struct lws_context *lws, const char *data_dir, bool sip_trace,
-				struct ars_store *store, struct ars_events *events)
+				struct ars_store *store, struct ars_events *events,
+				const struct ars_sip_ua_call_hooks *calls)
 {
 	struct ars_phone *p = g_new0(struct ars_phone, 1);
 	p->data_dir = g_strdup(data_dir);
-	p->env = (struct ars_sip_ua_env){lws, p->data_dir, sip_trace};
+	p->env = (struct ars_sip_ua_env){lws, p->data_dir, sip_trace, calls ? *calls : (struct ars_sip_ua_call_hooks){0}};
 	p->store = store;
 	p->events = events;
 	p->slots = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, slot_free);
@@ -200,6 +201,12 @@ json_t *ars_phone_registration(struct ars_phone *p, const struct ars_account *a)
 	return json_pack("{s:s, s:n, s:n, s:n, s:n, s:n, s:n}", "state",
 			 a->enabled ? "unregistered" : "disabled", "code", "reason", "error", "expires",
 			 "retry_at", "target");
+}
+
+struct ars_sip_ua *ars_phone_ua(struct ars_phone *p, gint64 id)
+{
+	struct slot *s = p ? g_hash_table_lookup(p->slots, &id) : NULL;
+	return s && s->ua && !s->stopping ? s->ua : NULL;
 }
 
 int ars_phone_register_now(struct ars_phone *p, gint64 id)

@@ -4,14 +4,17 @@
 #include "account.h"
 #include "events.h"
 #include "store.h"
+#include "sip/ua.h"
 
 #include <jansson.h>
 
 struct lws_context;
 struct ars_phone;
 
+/* calls receives the accounts' call requests (may be NULL: no calls). */
 struct ars_phone *ars_phone_new(struct lws_context *lws, const char *data_dir, bool sip_trace,
-				struct ars_store *store, struct ars_events *events);
+				struct ars_store *store, struct ars_events *events,
+				const struct ars_sip_ua_call_hooks *calls);
 /* Starts a user agent for every stored account. */
 void ars_phone_start(struct ars_phone *p);
 /* Unregisters every account, waiting at most 2 s on the main loop, then frees. */
@@ -26,3 +29,5 @@ void ars_phone_account_deleted(struct ars_phone *p, gint64 id);
 json_t *ars_phone_registration(struct ars_phone *p, const struct ars_account *a);
 /* 0, -ENOENT (no such account), -EPERM (disabled). */
 int ars_phone_register_now(struct ars_phone *p, gint64 id);
+/* The running user agent of an account, or NULL. */
+struct ars_sip_ua *ars_phone_ua(struct ars_phone *p, gint64 id);

@@ -142,7 +142,8 @@ static void test_lws_on_glib(void)
 	g_assert_cmpint(fd, >=, 0);
 	loop = g_main_loop_new(NULL, FALSE);
 	/* The app runs its own lws context (for SIP) on the same loop. */
-	struct ars_app_config cfg = {dir, token, fd, "127.0.0.1", port, loop, false};
+	struct ars_app_config cfg = {.data_dir = dir, .token = token, .listen_fd = fd,
+				     .listen_ip = "127.0.0.1", .port = port, .loop = loop};
 	g_autoptr(GError) err = NULL;
 	struct ars_app *app = ars_app_new(&cfg, &err);
 	g_assert_no_error(err);

@@ -1,0 +1,117 @@
+/* One call's media: a GStreamer webrtcbin (ICE, DTLS-SRTP, Opus/PCMU/PCMA
+ * and telephone-event) driven by SIP's offer/answer, with SDP the way SIP
+ * peers need it (sdp.h). Also the process-wide start-up check and warm-up.
+ *
+ * Threads: every function here is called on the thread that owns the GLib
+ * main context that was thread-default when the session was created (the
+ * daemon's main loop), and every event is delivered there, never on a
+ * GStreamer thread. The only exception is the audio tap (see below). */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct ars_media_session;
+
+/* Checks once per process: gst_init and that every element a call needs
+ * exists. Returns 0, or -ENOENT with *err (g_free) naming the missing
+ * elements and the Debian packages that provide them. Idempotent. */
+int ars_media_init(char **err);
+
+/* Called on the main context when the warm-up ended: ms is how long the
+ * throwaway offer took (the DTLS certificate is generated there), or -1
+ * with `err` (borrowed for the call) when it failed. */
+typedef void(ars_media_warmup_h)(double ms, const char *err, void *arg);
+/* ars_media_init(), then makes one throwaway webrtcbin offer in a worker
+ * thread so that the DTLS certificate exists before the first call
+ * (webrtcbin keeps the generated certificate for the life of the process
+ * and every later session reuses it). Returns what ars_media_init()
+ * returns; `done` (may be NULL) is called only when it returned 0. */
+int ars_media_warmup(ars_media_warmup_h *done, void *arg, char **err);
+
+/* Decoded audio received from the far end, mono S16 at `rate`. Called on a
+ * GStreamer streaming thread (the only callback that is): `samples` is
+ * borrowed for the call; do not block, do not touch daemon state. */
+typedef void(ars_media_tap_h)(const int16_t *samples, size_t n, unsigned rate, void *arg);
+
+struct ars_media_config {
+  const char *audio_in;   /* auto | tone:HZ | file:PATH.wav | silence; NULL = auto */
+  const char *audio_out;  /* auto | null | file:PATH.wav; NULL = auto */
+  unsigned jitter_ms;     /* receive jitter buffer; 0 = 60 */
+  const char *codecs;     /* "opus,pcmu,pcma" in order of preference (a subset
+                             is fine); NULL = all, opus first */
+  unsigned gather_cap_ms; /* send the SDP at most this long after ICE gathering
+                             started even if incomplete; 0 = 1000 */
+  unsigned connect_timeout_ms; /* FAILED when not CONNECTED this long after both
+                                  descriptions are in place; 0 = 10000 */
+  const char *log_id;     /* call id for log lines; NULL = none */
+  ars_media_tap_h *tap;   /* optional */
+  void *tap_arg;
+};
+
+/* Checks a configuration without building anything (for command-line
+ * options). Returns 0, or -EINVAL with *err (g_free). */
+int ars_media_config_check(const struct ars_media_config *cfg, char **err);
+
+enum ars_media_event_type {
+  ARS_MEDIA_EVENT_LOCAL_SDP, /* sdp: our offer or answer, ready for SIP */
+  ARS_MEDIA_EVENT_CODEC,     /* codec/rate/payload: what this call sends and expects */
+  ARS_MEDIA_EVENT_CONNECTED, /* ICE and DTLS are up and the first RTP arrived
+                                (or the far end said it will not send) */
+  ARS_MEDIA_EVENT_FAILED,    /* reason: why (ICE failed, DTLS failed, no media,
+                                description refused, audio device error) */
+};
+
+struct ars_media_event {
+  enum ars_media_event_type type;
+  const char *sdp;    /* LOCAL_SDP: CRLF text */
+  bool is_offer;      /* LOCAL_SDP */
+  const char *codec;  /* CODEC: "opus", "PCMU" or "PCMA" */
+  unsigned rate;      /* CODEC: clock rate */
+  int payload;        /* CODEC: RTP payload number */
+  const char *reason; /* FAILED */
+};
+
+/* Called on the main context. `ev` and its strings are borrowed for the
+ * call. The handler may call ars_media_session_free(s); FAILED is sent at
+ * most once, and nothing follows it. */
+typedef void(ars_media_event_h)(struct ars_media_session *s, const struct ars_media_event *ev,
+                                void *arg);
+
+/* Creates the session (its pipeline is running, no offer yet). `cfg` is
+ * copied. Returns 0 and sets *out, or -EINVAL (bad config, *err set) or
+ * -ENOENT (ars_media_init failed, *err set). */
+int ars_media_session_new(struct ars_media_session **out, const struct ars_media_config *cfg,
+                          ars_media_event_h *h, void *arg, char **err);
+
+/* Starts an offer (the first, or a re-offer); LOCAL_SDP follows. Returns 0,
+ * -EBUSY while another negotiation is in progress. */
+int ars_media_session_offer(struct ars_media_session *s);
+
+/* Applies the far end's description (SDP text, as received). An answer
+ * completes our offer: CODEC follows. An offer prepares our answer (the
+ * encoder is linked with the offer's payload number); call
+ * ars_media_session_answer() to get it — at once or later (while ringing).
+ * Returns 0, or -EINVAL (not SDP), -EPROTO (no audio stream / answer
+ * without an offer / re-offer changing our codec), -ENOTSUP (no common
+ * codec), -EBUSY (offer while ours is pending), with *err (g_free) set. */
+int ars_media_session_set_remote(struct ars_media_session *s, const char *sdp, bool is_offer,
+                                 char **err);
+
+/* Asks for the answer to the offer given to set_remote: LOCAL_SDP follows.
+ * Returns 0 or -EPROTO (no remote offer pending). */
+int ars_media_session_answer(struct ars_media_session *s);
+
+/* Timings of this session in ms (-1 = not yet): describe = create-offer or
+ * create-answer until webrtcbin replied (the last one); gather = local
+ * description set until ICE gathering completed (or the cap); connect = both
+ * descriptions in place until CONNECTED. */
+struct ars_media_timings {
+  double describe_ms, gather_ms, connect_ms;
+};
+void ars_media_session_timings(const struct ars_media_session *s, struct ars_media_timings *t);
+
+/* Stops the pipeline (waits for GStreamer's threads) and frees everything;
+ * no event is delivered after it. NULL is a no-op. */
+void ars_media_session_free(struct ars_media_session *s);
