@@ -281,6 +281,10 @@ static void reply(struct ars_call *c, struct ars_sip_stxn *st, int status, const
 	struct ars_sip_msg *resp = ars_sip_msg_new_response(ars_sip_stxn_request(st), status, reason,
 							    c->local_tag);
 	if (status > 100 && status < 300) {
+		/* §12.1.1: responses that make a dialog carry the Record-Route. */
+		const struct ars_sip_msg *req = ars_sip_stxn_request(st);
+		for (guint i = 0; i < ars_sip_msg_count(req, "Record-Route"); i++)
+			ars_sip_msg_add(resp, "Record-Route", ars_sip_msg_get_nth(req, "Record-Route", i));
 		ars_sip_msg_add(resp, "Contact", c->env.contact);
 		ars_sip_msg_add(resp, "Allow", ALLOW);
 		ars_sip_msg_add(resp, "Supported", "outbound");

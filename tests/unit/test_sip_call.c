@@ -289,6 +289,7 @@ static void test_incoming_answered(struct fixture *f, gconstpointer data)
 	struct ars_sip_msg *ringing = last(f);
 	g_assert_cmpint(ringing->status, ==, 180);
 	g_assert_nonnull(ringing->to_tag);
+	g_assert_cmpstr(ars_sip_msg_get(ringing, "Record-Route"), ==, "<sip:10.0.0.1;transport=ws;lr>");
 	g_assert_cmpstr(ars_call_state_name(ars_call_state(f->call)), ==, "incoming");
 	json_auto_t *j = ars_call_to_json(f->call);
 	g_assert_cmpstr(json_string_value(json_object_get(j, "remote_name")), ==, "Boss");
@@ -300,6 +301,7 @@ static void test_incoming_answered(struct fixture *f, gconstpointer data)
 	g_assert_cmpint(ok->status, ==, 200);
 	g_assert_cmpmem(ok->body, ok->body_len, ANSWER, strlen(ANSWER));
 	g_assert_cmpstr(ok->to_tag, ==, ringing->to_tag);
+	g_assert_cmpstr(ars_sip_msg_get(ok, "Record-Route"), ==, "<sip:10.0.0.1;transport=ws;lr>");
 	g_assert_cmpstr(last_state(f), ==, "established");
 
 	g_autofree char *tag = g_strdup(ok->to_tag);
