@@ -11,13 +11,13 @@ enum ars_audio_in_kind { ARS_AUDIO_IN_AUTO, ARS_AUDIO_IN_TONE, ARS_AUDIO_IN_FILE
 enum ars_audio_out_kind { ARS_AUDIO_OUT_AUTO, ARS_AUDIO_OUT_NULL, ARS_AUDIO_OUT_FILE };
 
 struct ars_audio_in {
-  enum ars_audio_in_kind kind;
-  double hz;  /* TONE: 20..20000 */
-  char *path; /* FILE, owned */
+	enum ars_audio_in_kind kind;
+	double hz;  /* TONE: 20..20000 */
+	char *path; /* FILE, owned */
 };
 struct ars_audio_out {
-  enum ars_audio_out_kind kind;
-  char *path; /* FILE, owned */
+	enum ars_audio_out_kind kind;
+	char *path; /* FILE, owned */
 };
 
 /* Parse a spec (NULL or "" = auto). Returns 0, or -EINVAL with *err set

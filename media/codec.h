@@ -5,12 +5,12 @@
 #include <gst/gst.h>
 
 struct ars_codec {
-  const char *id;          /* configuration name: "opus", "pcmu", "pcma" */
-  const char *name;        /* as reported in events and looked up in SDP: "opus", "PCMU", "PCMA" */
-  const char *encoding;    /* RTP caps encoding-name: "OPUS", "PCMU", "PCMA" */
-  unsigned rate;           /* RTP clock rate and encoder sample rate */
-  int default_pt;          /* payload number in our offers */
-  const char *encoder, *payloader, *depayloader, *decoder;
+	const char *id;       /* configuration name: "opus", "pcmu", "pcma" */
+	const char *name;     /* as reported in events and looked up in SDP: "opus", "PCMU", "PCMA" */
+	const char *encoding; /* RTP caps encoding-name: "OPUS", "PCMU", "PCMA" */
+	unsigned rate;        /* RTP clock rate and encoder sample rate */
+	int default_pt;       /* payload number in our offers */
+	const char *encoder, *payloader, *depayloader, *decoder;
 };
 
 #define ARS_CODEC_MAX 3

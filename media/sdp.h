@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 /* Limits for SDP from the network. */
-#define ARS_SDP_MAX_LEN   65536
+#define ARS_SDP_MAX_LEN 65536
 #define ARS_SDP_MAX_LINES 2048
 
 struct ars_sdp; /* lines of one session description */
@@ -42,10 +42,10 @@ bool ars_sdp_media(const struct ars_sdp *sdp, int section, char type[16], unsign
 
 /* A section's direction, with the session level as default. */
 enum ars_sdp_dir {
-  ARS_SDP_DIR_SENDRECV,
-  ARS_SDP_DIR_SENDONLY,
-  ARS_SDP_DIR_RECVONLY,
-  ARS_SDP_DIR_INACTIVE,
+	ARS_SDP_DIR_SENDRECV,
+	ARS_SDP_DIR_SENDONLY,
+	ARS_SDP_DIR_RECVONLY,
+	ARS_SDP_DIR_INACTIVE,
 };
 enum ars_sdp_dir ars_sdp_direction(const struct ars_sdp *sdp, int section);
 
@@ -83,8 +83,8 @@ int ars_sdp_fix_remote_direction(struct ars_sdp *sdp);
  * version and writes `o=- ID VERSION IN IP4 ADDR`, ADDR being the
  * session-level (else first media-level) c= address, 127.0.0.1 if none. */
 struct ars_sdp_origin {
-  uint64_t sess_id;
-  uint64_t version; /* of the last description written; 0 = none yet */
+	uint64_t sess_id;
+	uint64_t version; /* of the last description written; 0 = none yet */
 };
 void ars_sdp_origin_init(struct ars_sdp_origin *o);
 void ars_sdp_set_origin(struct ars_sdp *sdp, struct ars_sdp_origin *o);
@@ -98,9 +98,9 @@ int ars_sdp_add_telephone_event(struct ars_sdp *answer, const struct ars_sdp *of
 
 /* Fix-up 4: stable DTLS roles. ROLE_NONE until a negotiation ended. */
 enum ars_sdp_role {
-  ARS_SDP_ROLE_NONE,
-  ARS_SDP_ROLE_ACTIVE,  /* we are the DTLS client */
-  ARS_SDP_ROLE_PASSIVE, /* we are the DTLS server */
+	ARS_SDP_ROLE_NONE,
+	ARS_SDP_ROLE_ACTIVE,  /* we are the DTLS client */
+	ARS_SDP_ROLE_PASSIVE, /* we are the DTLS server */
 };
 /* Our offer: a=setup:actpass while `role` is NONE, else our role. Returns
  * the number of a=setup lines changed. */
@@ -108,8 +108,7 @@ int ars_sdp_keep_setup_offer(struct ars_sdp *offer, enum ars_sdp_role role);
 /* Our answer to `offer`: the remote's role decides when it is active or
  * passive; for actpass we keep `role` when known (else leave webrtcbin's
  * choice). Returns the number of a=setup lines changed. */
-int ars_sdp_keep_setup_answer(struct ars_sdp *answer, const struct ars_sdp *offer,
-                              enum ars_sdp_role role);
+int ars_sdp_keep_setup_answer(struct ars_sdp *answer, const struct ars_sdp *offer, enum ars_sdp_role role);
 /* Our role once `answer` (ours when `answer_is_local`) ends a negotiation;
  * NONE when the answer has no usable a=setup. */
 enum ars_sdp_role ars_sdp_role_after_answer(const struct ars_sdp *answer, bool answer_is_local);
@@ -118,11 +117,11 @@ enum ars_sdp_role ars_sdp_role_after_answer(const struct ars_sdp *answer, bool a
  * accepted audio section that is not telephone-event, CN, red, rtx or
  * ulpfec. Returns 0, or -ENOENT (no accepted audio section / no codec). */
 struct ars_sdp_codec {
-  char name[32];    /* as written: "opus", "OPUS", "PCMU", ... */
-  unsigned rate;
-  unsigned channels; /* 1 when not given */
-  int payload;
-  int dtmf_payload;  /* telephone-event/8000 (else any rate), -1 if none */
-  int section;
+	char name[32]; /* as written: "opus", "OPUS", "PCMU", ... */
+	unsigned rate;
+	unsigned channels; /* 1 when not given */
+	int payload;
+	int dtmf_payload; /* telephone-event/8000 (else any rate), -1 if none */
+	int section;
 };
 int ars_sdp_read_codec(const struct ars_sdp *sdp, struct ars_sdp_codec *codec);

@@ -36,18 +36,21 @@ int ars_media_warmup(ars_media_warmup_h *done, void *arg, char **err);
 typedef void(ars_media_tap_h)(const int16_t *samples, size_t n, unsigned rate, void *arg);
 
 struct ars_media_config {
-  const char *audio_in;   /* auto | tone:HZ | file:PATH.wav | silence; NULL = auto */
-  const char *audio_out;  /* auto | null | file:PATH.wav; NULL = auto */
-  unsigned jitter_ms;     /* receive jitter buffer; 0 = 60 */
-  const char *codecs;     /* "opus,pcmu,pcma" in order of preference (a subset
-                             is fine); NULL = all, opus first */
-  unsigned gather_cap_ms; /* send the SDP at most this long after ICE gathering
-                             started even if incomplete; 0 = 1000 */
-  unsigned connect_timeout_ms; /* FAILED when not CONNECTED this long after both
-                                  descriptions are in place; 0 = 10000 */
-  const char *log_id;     /* call id for log lines; NULL = none */
-  ars_media_tap_h *tap;   /* optional */
-  void *tap_arg;
+	const char *audio_in;  /* auto | tone:HZ | file:PATH.wav | silence; NULL = auto */
+	const char *audio_out; /* auto | null | file:PATH.wav; NULL = auto */
+	unsigned jitter_ms;    /* receive jitter buffer; 0 = 60 */
+	/* "opus,pcmu,pcma" in order of preference (a subset is fine); NULL = all,
+	 * opus first */
+	const char *codecs;
+	/* send the SDP at most this long after ICE gathering started, even if
+	 * incomplete; 0 = 1000 */
+	unsigned gather_cap_ms;
+	/* FAILED when not CONNECTED this long after both descriptions are in
+	 * place; 0 = 10000 */
+	unsigned connect_timeout_ms;
+	const char *log_id;   /* call id for log lines; NULL = none */
+	ars_media_tap_h *tap; /* optional */
+	void *tap_arg;
 };
 
 /* Checks a configuration without building anything (for command-line
@@ -55,29 +58,32 @@ struct ars_media_config {
 int ars_media_config_check(const struct ars_media_config *cfg, char **err);
 
 enum ars_media_event_type {
-  ARS_MEDIA_EVENT_LOCAL_SDP, /* sdp: our offer or answer, ready for SIP */
-  ARS_MEDIA_EVENT_CODEC,     /* codec/rate/payload: what this call sends and expects */
-  ARS_MEDIA_EVENT_CONNECTED, /* ICE and DTLS are up and the first RTP arrived
-                                (or the far end said it will not send) */
-  ARS_MEDIA_EVENT_FAILED,    /* reason: why (ICE failed, DTLS failed, no media,
-                                description refused, audio device error) */
+	/* sdp: our offer or answer, ready for SIP */
+	ARS_MEDIA_EVENT_LOCAL_SDP,
+	/* codec/rate/payload: what this call sends and expects */
+	ARS_MEDIA_EVENT_CODEC,
+	/* ICE and DTLS are up and the first RTP arrived (or the far end said it
+	 * will not send) */
+	ARS_MEDIA_EVENT_CONNECTED,
+	/* reason: why (ICE failed, DTLS failed, no media, description refused,
+	 * audio device error) */
+	ARS_MEDIA_EVENT_FAILED,
 };
 
 struct ars_media_event {
-  enum ars_media_event_type type;
-  const char *sdp;    /* LOCAL_SDP: CRLF text */
-  bool is_offer;      /* LOCAL_SDP */
-  const char *codec;  /* CODEC: "opus", "PCMU" or "PCMA" */
-  unsigned rate;      /* CODEC: clock rate */
-  int payload;        /* CODEC: RTP payload number */
-  const char *reason; /* FAILED */
+	enum ars_media_event_type type;
+	const char *sdp;    /* LOCAL_SDP: CRLF text */
+	bool is_offer;      /* LOCAL_SDP */
+	const char *codec;  /* CODEC: "opus", "PCMU" or "PCMA" */
+	unsigned rate;      /* CODEC: clock rate */
+	int payload;        /* CODEC: RTP payload number */
+	const char *reason; /* FAILED */
 };
 
 /* Called on the main context. `ev` and its strings are borrowed for the
  * call. The handler may call ars_media_session_free(s); FAILED is sent at
  * most once, and nothing follows it. */
-typedef void(ars_media_event_h)(struct ars_media_session *s, const struct ars_media_event *ev,
-                                void *arg);
+typedef void(ars_media_event_h)(struct ars_media_session *s, const struct ars_media_event *ev, void *arg);
 
 /* Creates the session (its pipeline is running, no offer yet). `cfg` is
  * copied. Returns 0 and sets *out, or -EINVAL (bad config, *err set) or
@@ -96,8 +102,7 @@ int ars_media_session_offer(struct ars_media_session *s);
  * Returns 0, or -EINVAL (not SDP), -EPROTO (no audio stream / answer
  * without an offer / re-offer changing our codec), -ENOTSUP (no common
  * codec), -EBUSY (offer while ours is pending), with *err (g_free) set. */
-int ars_media_session_set_remote(struct ars_media_session *s, const char *sdp, bool is_offer,
-                                 char **err);
+int ars_media_session_set_remote(struct ars_media_session *s, const char *sdp, bool is_offer, char **err);
 
 /* Asks for the answer to the offer given to set_remote: LOCAL_SDP follows.
  * Returns 0 or -EPROTO (no remote offer pending). */
@@ -108,7 +113,7 @@ int ars_media_session_answer(struct ars_media_session *s);
  * description set until ICE gathering completed (or the cap); connect = both
  * descriptions in place until CONNECTED. */
 struct ars_media_timings {
-  double describe_ms, gather_ms, connect_ms;
+	double describe_ms, gather_ms, connect_ms;
 };
 void ars_media_session_timings(const struct ars_media_session *s, struct ars_media_timings *t);
 

@@ -19,92 +19,92 @@
 
 /* Reachable from GStreamer threads; refcounted. */
 struct shared {
-  gatomicrefcount ref;
-  GMainContext *ctx;
-  struct ars_media_session *s; /* main thread only; NULL once freed */
-  /* immutable after creation */
-  GstElement *funnel;          /* decoded audio of every source pad goes here */
-  ars_media_tap_h *tap;
-  void *tap_arg;
-  char *log_id;
-  /* written by the output probe (streaming thread) */
-  GMutex out_lock;
-  struct ars_wav_writer *wav;
+	gatomicrefcount ref;
+	GMainContext *ctx;
+	struct ars_media_session *s; /* main thread only; NULL once freed */
+	/* immutable after creation */
+	GstElement *funnel; /* decoded audio of every source pad goes here */
+	ars_media_tap_h *tap;
+	void *tap_arg;
+	char *log_id;
+	/* written by the output probe (streaming thread) */
+	GMutex out_lock;
+	struct ars_wav_writer *wav;
 };
 
 enum phase {
-  PH_IDLE,        /* stable: nothing in progress */
-  PH_DESCRIBING,  /* create-offer/answer sent, waiting for its reply */
-  PH_LOCAL,       /* set-local-description sent; waiting for it and gathering */
-  PH_WAIT_ANSWER, /* our offer is out */
-  PH_HAVE_OFFER,  /* remote offer applied (or being applied); answer not yet made */
+	PH_IDLE,        /* stable: nothing in progress */
+	PH_DESCRIBING,  /* create-offer/answer sent, waiting for its reply */
+	PH_LOCAL,       /* set-local-description sent; waiting for it and gathering */
+	PH_WAIT_ANSWER, /* our offer is out */
+	PH_HAVE_OFFER,  /* remote offer applied (or being applied); answer not yet made */
 };
 
 struct ars_media_session {
-  struct shared *sh;
-  char *log_id;
-  ars_media_event_h *h;
-  void *arg;
-  struct ars_audio_in in;
-  unsigned jitter_ms, gather_cap_ms, connect_timeout_ms;
-  const struct ars_codec *codecs[ARS_CODEC_MAX];
-  int n_codecs;
+	struct shared *sh;
+	char *log_id;
+	ars_media_event_h *h;
+	void *arg;
+	struct ars_audio_in in;
+	unsigned jitter_ms, gather_cap_ms, connect_timeout_ms;
+	const struct ars_codec *codecs[ARS_CODEC_MAX];
+	int n_codecs;
 
-  GstElement *pipeline, *webrtc;
-  GstBus *bus;
-  guint bus_watch;
-  GstWebRTCRTPTransceiver *trans; /* ours, when we offered first */
-  GstPad *sinkpad;                /* webrtcbin's, linked to `send` */
-  bool sinkpad_requested;         /* by us (else made by add-transceiver) */
-  GstElement *send;
+	GstElement *pipeline, *webrtc;
+	GstBus *bus;
+	guint bus_watch;
+	GstWebRTCRTPTransceiver *trans; /* ours, when we offered first */
+	GstPad *sinkpad;                /* webrtcbin's, linked to `send` */
+	bool sinkpad_requested;         /* by us (else made by add-transceiver) */
+	GstElement *send;
 
-  enum phase phase;
-  bool local_is_offer;
-  bool local_set, gathered;
-  bool remote_pending;   /* set-remote-description in flight */
-  bool answer_wanted;    /* ars_media_session_answer() called */
-  bool send_caps;        /* caps reached webrtcbin's sink pad */
-  struct ars_sdp *remote_offer;
-  struct ars_sdp *remote_answer;
-  struct ars_sdp *last_local;     /* the last LOCAL_SDP we gave out */
-  const struct ars_codec *codec;
-  int payload;
-  struct ars_sdp_origin origin;
-  enum ars_sdp_role role;
+	enum phase phase;
+	bool local_is_offer;
+	bool local_set, gathered;
+	bool remote_pending; /* set-remote-description in flight */
+	bool answer_wanted;  /* ars_media_session_answer() called */
+	bool send_caps;      /* caps reached webrtcbin's sink pad */
+	struct ars_sdp *remote_offer;
+	struct ars_sdp *remote_answer;
+	struct ars_sdp *last_local; /* the last LOCAL_SDP we gave out */
+	const struct ars_codec *codec;
+	int payload;
+	struct ars_sdp_origin origin;
+	enum ars_sdp_role role;
 
-  bool connected, failed, pc_up, got_rtp, expect_rtp, both_set;
-  GstWebRTCICEConnectionState ice_state;
-  GSource *gather_timer, *connect_timer; /* on sh->ctx */
-  GQueue events; /* struct queued, delivered by flush() */
-  gint64 t_describe, t_local, t_both;
-  struct ars_media_timings timings;
+	bool connected, failed, pc_up, got_rtp, expect_rtp, both_set;
+	GstWebRTCICEConnectionState ice_state;
+	GSource *gather_timer, *connect_timer; /* on sh->ctx */
+	GQueue events;                         /* struct queued, delivered by flush() */
+	gint64 t_describe, t_local, t_both;
+	struct ars_media_timings timings;
 };
 
 enum post_kind {
-  POST_DESCRIPTION, /* desc or error */
-  POST_LOCAL_SET,   /* error or none */
-  POST_REMOTE_SET,
-  POST_GATHERING,   /* value */
-  POST_ICE_STATE,
-  POST_PC_STATE,
-  POST_FIRST_RTP,
-  POST_SEND_CAPS,
+	POST_DESCRIPTION, /* desc or error */
+	POST_LOCAL_SET,   /* error or none */
+	POST_REMOTE_SET,
+	POST_GATHERING, /* value */
+	POST_ICE_STATE,
+	POST_PC_STATE,
+	POST_FIRST_RTP,
+	POST_SEND_CAPS,
 };
 
 struct post {
-  struct shared *sh;
-  enum post_kind kind;
-  int value;
-  char *error;
-  GstWebRTCSessionDescription *desc;
+	struct shared *sh;
+	enum post_kind kind;
+	int value;
+	char *error;
+	GstWebRTCSessionDescription *desc;
 };
 
 /* Events are queued while the state machine runs and handed to the owner by
  * flush() once it is done, so a handler that frees the session never pulls
  * the state out from under us. */
 struct queued {
-  struct ars_media_event ev;
-  char *text;
+	struct ars_media_event ev;
+	char *text;
 };
 
 /* bridge.c */

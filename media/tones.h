@@ -22,9 +22,9 @@ double ars_media_level_dbfs(const int16_t *samples, size_t n);
 
 /* A whole WAV file (PCM 16-bit, any rate, channels mixed down to mono). */
 struct ars_wav {
-  int16_t *samples; /* g_free */
-  size_t n;
-  unsigned rate;
+	int16_t *samples; /* g_free */
+	size_t n;
+	unsigned rate;
 };
 /* Reads PATH. Returns 0, -errno for I/O, -EINVAL for a file that is not
  * 16-bit PCM WAV (*err says why; g_free it). */

@@ -7,7 +7,6 @@
 
 #include "api.h"
 #include "calls.h"
-#include "media/session.h"
 #include "events.h"
 #include "http.h"
 #include "phone.h"
@@ -21,8 +20,8 @@ struct ars_app {
 	struct lws_context *lws;
 	struct ars_calls *calls;
 	struct ars_phone *phone;
-	guint warmup_src;
-	bool warming; /* the media warm-up thread runs */
+	guint start_src;
+
 	struct ars_api_ctx api;
 	struct ars_http *http;
 };
@@ -52,26 +51,11 @@ static json_t *load_settings(struct ars_store *store, GError **err)
 	return settings;
 }
 
-static void media_warm(double ms, const char *err, void *arg)
-{
-	struct ars_app *app = arg;
-	app->warming = false;
-	if (err)
-		g_warning("media warm-up failed: %s", err);
-	else
-		g_info("media ready (DTLS certificate made in %.0f ms)", ms);
-}
-
-static gboolean warm_up_media(gpointer data)
+static gboolean start_phone(gpointer data)
 {
 	struct ars_app *app = data;
-	app->warmup_src = 0;
-	g_autofree char *err = NULL;
-	app->warming = true;
-	if (ars_media_warmup(media_warm, app, &err) != 0) {
-		app->warming = false;
-		g_warning("calls will not work: %s", err);
-	}
+	app->start_src = 0;
+	ars_phone_start(app->phone);
 	return G_SOURCE_REMOVE;
 }
 
@@ -104,9 +88,9 @@ struct ars_app *ars_app_new(const struct ars_app_config *cfg, GError **err)
 	app->http = ars_http_start(cfg->listen_fd, &guard, &app->api, err);
 	if (!app->http)
 		goto fail;
-	ars_phone_start(app->phone);
-	/* After start-up, so that the page is served at once. */
-	app->warmup_src = g_idle_add(warm_up_media, app);
+	/* Registration starts once the loop runs: TLS set-up (loading the
+	 * system CAs) must not delay the page. */
+	app->start_src = g_idle_add(start_phone, app);
 	return app;
 fail:
 	ars_app_free(app);
@@ -117,11 +101,7 @@ void ars_app_free(struct ars_app *app)
 {
 	if (!app)
 		return;
-	g_clear_handle_id(&app->warmup_src, g_source_remove);
-	/* The warm-up thread must not outlive the process's GStreamer. */
-	gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
-	while (app->warming && g_get_monotonic_time() < deadline)
-		g_main_context_iteration(NULL, FALSE) || (g_usleep(1000), TRUE);
+	g_clear_handle_id(&app->start_src, g_source_remove);
 	ars_calls_hangup_all(app->calls);
 	ars_phone_shutdown(app->phone);
 	ars_calls_free(app->calls);

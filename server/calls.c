@@ -7,7 +7,7 @@
 
 #include "calls.h"
 
-#include "media/session.h"
+#include "media_link.h"
 #include "sip/dial.h"
 
 #include <errno.h>
@@ -28,12 +28,19 @@ struct slot {
 };
 
 struct ars_calls {
+	const struct ars_media_api *media; /* loaded with the first call */
 	struct ars_media_config media_cfg;
 	char *audio_in, *audio_out;
 	struct ars_events *events;
 	GPtrArray *slots; /* of struct slot*, oldest first, owned */
 	gint64 next_id;
 };
+
+static void drop_media(struct slot *s)
+{
+	if (s->media)
+		s->calls->media->session_free(g_steal_pointer(&s->media));
+}
 
 /* --- media adapter ------------------------------------------------------------- */
 
@@ -42,7 +49,7 @@ static void media_offer(void *m, ars_call_sdp_h *ready, void *arg)
 	struct slot *s = m;
 	s->ready = ready;
 	s->ready_arg = arg;
-	if (ars_media_session_offer(s->media) != 0) {
+	if (s->calls->media->session_offer(s->media) != 0) {
 		s->ready = NULL;
 		ready(NULL, "the media is busy with another negotiation", arg);
 	}
@@ -52,20 +59,20 @@ static void media_answer(void *m, const char *offer, ars_call_sdp_h *ready, void
 {
 	struct slot *s = m;
 	g_autofree char *err = NULL;
-	if (ars_media_session_set_remote(s->media, offer, true, &err) != 0) {
+	if (s->calls->media->session_set_remote(s->media, offer, true, &err) != 0) {
 		ready(NULL, err, arg);
 		return;
 	}
 	s->ready = ready;
 	s->ready_arg = arg;
-	ars_media_session_answer(s->media);
+	s->calls->media->session_answer(s->media);
 }
 
 static bool media_set_answer(void *m, const char *answer, const char **error)
 {
 	struct slot *s = m;
 	g_clear_pointer(&s->media_error, g_free);
-	if (ars_media_session_set_remote(s->media, answer, false, &s->media_error) == 0)
+	if (s->calls->media->session_set_remote(s->media, answer, false, &s->media_error) == 0)
 		return true;
 	*error = s->media_error;
 	return false;
@@ -102,7 +109,7 @@ static void on_media(struct ars_media_session *ms, const struct ars_media_event 
 	s->in_media_event = false;
 	/* The call ended during this event: its media goes now. */
 	if (s->call && ars_call_state(s->call) == ARS_CALL_ENDED && s->media)
-		g_clear_pointer(&s->media, ars_media_session_free);
+		drop_media(s);
 }
 
 /* --- slots ----------------------------------------------------------------------- */
@@ -110,7 +117,7 @@ static void on_media(struct ars_media_session *ms, const struct ars_media_event 
 static void slot_free(gpointer data)
 {
 	struct slot *s = data;
-	ars_media_session_free(s->media);
+	drop_media(s);
 	ars_call_free(s->call);
 	g_free(s->media_error);
 	g_free(s);
@@ -140,7 +147,7 @@ static void on_call_changed(struct ars_call *call, void *arg)
 	if (ars_call_state(call) == ARS_CALL_ENDED) {
 		s->ready = NULL;
 		if (!s->in_media_event) /* else on_media frees it on the way out */
-			g_clear_pointer(&s->media, ars_media_session_free);
+			drop_media(s);
 	}
 	ars_events_emit(s->calls->events, "call", json_pack("{s:o}", "call", ars_call_to_json(call)));
 }
@@ -153,7 +160,9 @@ static struct slot *new_slot(struct ars_calls *calls, struct ars_sip_ua *ua, cha
 	g_autofree char *log_id = g_strdup_printf("call-%" G_GINT64_FORMAT, calls->next_id + 1);
 	struct ars_media_config cfg = calls->media_cfg;
 	cfg.log_id = log_id;
-	if (ars_media_session_new(&s->media, &cfg, on_media, s, err) != 0) {
+	if (!calls->media)
+		calls->media = ars_media_link(err);
+	if (!calls->media || calls->media->session_new(&s->media, &cfg, on_media, s, err) != 0) {
 		g_free(s);
 		return NULL;
 	}

@@ -7,7 +7,7 @@
 #include "datadir.h"
 #include "listen.h"
 #include "log.h"
-#include "media/session.h"
+#include "media_link.h"
 #include "token.h"
 
 #include <glib-unix.h>
@@ -168,10 +168,17 @@ static int parse_and_run(int argc, char **argv, struct options *o)
 		printf("arsphone %s\n", ARS_VERSION);
 		return EXIT_SUCCESS;
 	}
-	struct ars_media_config media = {.audio_in = o->audio_in, .audio_out = o->audio_out};
-	g_autofree char *media_err = NULL;
-	if (ars_media_config_check(&media, &media_err) != 0)
-		return usage_error(ctx, media_err);
+	if (o->audio_in || o->audio_out) { /* checked now, not at the first call */
+		struct ars_media_config media = {.audio_in = o->audio_in, .audio_out = o->audio_out};
+		g_autofree char *media_err = NULL;
+		const struct ars_media_api *api = ars_media_link(&media_err);
+		if (!api) {
+			fprintf(stderr, "arsphone: %s\n", media_err);
+			return EXIT_FAILURE;
+		}
+		if (api->config_check(&media, &media_err) != 0)
+			return usage_error(ctx, media_err);
+	}
 	return run(o);
 }
 

@@ -6,11 +6,29 @@ arsphone (505) sends a 440 Hz tone (--audio-in tone:440) and writes what it
 receives to a WAV (--audio-out file:…); SIP.js (506) sends 880 Hz and
 analyses what it receives. Each side must hear the other's tone.
 
+Every test checks both ends: arsphone through its API (GET
+/api/v1/calls/{id}: state, end.code, end.reason, end.by; codec) and its
+--sip-trace, SIP.js through its phone object (state, endedBy, lastStatus,
+the SIP lines it saw). Covered (api.md "Calls", issue 4 "Tests"):
+  - two-way audio, hang-up from each side in both directions (1-4);
+  - cancel before the answer, either side cancelling (5, 6);
+  - decline: arsphone declines (603 to SIP.js), SIP.js declines (603 to us)
+    (7, 8);
+  - an unknown number (404), a known user with no registration (480, the
+    lab's Kamailio), a callee already in a call (SIP.js answers 486) (9);
+  - codecs: SIP.js offering only PCMU / only PCMA, and answering our offer
+    with only PCMU / only PCMA: tones both ways, codec in the API (c);
+  - media failure: arsphone's media leg is cut mid-call (nftables inside
+    the namespace drops UDP to/from rtpengine's port for it): arsphone ends
+    the call itself with a clear reason and sends BYE with a Reason header,
+    which SIP.js receives (m).
+
 Run (root): ARSPHONE_BIN=build/arsphone python3 tests/calls/test_arsphone_calls.py
 """
 
 import json
 import os
+import re
 import signal
 import sys
 import time
@@ -20,8 +38,14 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import tones                                      # noqa: E402
 from lab import CallLab, missing_requirements    # noqa: E402
+from arsphone import sip_trace_messages          # noqa: E402  (tests/interop, via lab)
 
 OURS, THEIRS = 440, 880
+ACTIVE = ("dialing", "ringing", "incoming", "early", "established")
+# arsphone's own limit for connecting media (media/session.h
+# connect_timeout_ms, 10 s) is the only media timeout it has; a cut media
+# path mid-call must end the call within it (plus signalling slack).
+MEDIA_TIMEOUT_S = 10
 
 
 class ArsphoneCalls(unittest.TestCase):
@@ -87,6 +111,17 @@ class ArsphoneCalls(unittest.TestCase):
                 self.peer.hangup()
             except Exception:
                 pass
+        # nor arsphone (an earlier test may have failed half-way)
+        for c in self.api("GET", "/api/v1/calls", expect=200)["calls"]:
+            if c["state"] != "ended":
+                with self.lab.ns.entered():
+                    self.d.api("POST", "/api/v1/calls/%d/hangup" % c["id"])
+                try:
+                    self.wait_call(c["id"], ("ended",), 10)
+                except AssertionError:
+                    pass
+        self.peer.set_codecs(None)
+        self.trace_mark = len(self.d.log_text())
 
     def check_sipjs_heard_us(self):
         heard, own = self.peer.detect_tone([OURS, THEIRS], ms=1500)
@@ -114,9 +149,11 @@ class ArsphoneCalls(unittest.TestCase):
         self.peer.wait("phone.state === 'incoming'", 15)
         self.wait_call(call["id"], ("ringing", "early"))
         self.peer.answer()
-        est = self.wait_call(call["id"], ("established",))
-        self.assertIn(est["codec"], ("opus", "OPUS", "PCMU", "PCMA"), est)
+        self.wait_call(call["id"], ("established",))
         self.peer.wait("phone.times.media !== undefined", 15)
+        # the codec is reported by the media layer once it applied the answer
+        est = self.api("GET", "/api/v1/calls/%d" % call["id"], expect=200)
+        self.assertIn(est["codec"], ("opus", "OPUS", "PCMU", "PCMA"), est)
         self.check_sipjs_heard_us()
         time.sleep(1.5)  # enough of their tone in our recording
         self.api("POST", "/api/v1/calls/%d/hangup" % call["id"], expect=200)
@@ -148,6 +185,327 @@ class ArsphoneCalls(unittest.TestCase):
         ended = self.wait_call(incoming["id"], ("ended",))
         self.assertEqual(ended["end"]["by"], "remote", ended)
         self.check_arsphone_heard_them()
+
+    # ------------------------------------------------------ more helpers
+    def get_call(self, call_id):
+        return self.api("GET", "/api/v1/calls/%d" % call_id, expect=200)
+
+    def post(self, call_id, action, expect=200):
+        return self.api("POST", "/api/v1/calls/%d/%s" % (call_id, action),
+                        expect=expect)
+
+    def dial(self, to):
+        """POST /api/v1/calls; returns the new call (201, direction out)."""
+        call = self.api("POST", "/api/v1/calls",
+                        {"account_id": self.acc["id"], "to": to}, expect=201)
+        self.assertEqual(call["direction"], "out", call)
+        return call
+
+    def wait_incoming(self, timeout=15):
+        """The call that is ringing here (state incoming), from 506."""
+        deadline = time.monotonic() + timeout
+        while True:
+            calls = self.api("GET", "/api/v1/calls", expect=200)["calls"]
+            incoming = next((c for c in calls if c["state"] == "incoming"),
+                            None)
+            if incoming:
+                self.assertEqual(incoming["direction"], "in", incoming)
+                self.assertIn("506", incoming["remote_uri"], incoming)
+                return incoming
+            if time.monotonic() > deadline:
+                self.fail("no incoming call: %s" % calls)
+            time.sleep(0.05)
+
+    def ours_ringing_at_peer(self):
+        """arsphone calls 506; returns the call once both sides ring."""
+        call = self.dial("506")
+        self.peer.wait("phone.state === 'incoming'", 15)
+        self.assertEqual(self.peer.get("phone.incomingFrom"), "505")
+        return self.wait_call(call["id"], ("ringing", "early"))
+
+    def peer_ringing_here(self):
+        """506 calls arsphone; returns our incoming call once both ring."""
+        self.peer.dial("505")
+        incoming = self.wait_incoming()
+        self.peer.wait("phone.state === 'ringing'", 10)
+        return incoming
+
+    def established_out(self):
+        call = self.ours_ringing_at_peer()
+        self.peer.answer()
+        self.wait_call(call["id"], ("established",))
+        self.peer.wait("phone.state === 'established'", 15)
+        self.peer.wait("phone.times.media !== undefined", 15)
+        return call
+
+    def established_in(self):
+        incoming = self.peer_ringing_here()
+        self.post(incoming["id"], "answer")
+        self.wait_call(incoming["id"], ("established",))
+        self.peer.wait("phone.state === 'established'", 15)
+        self.peer.wait("phone.times.media !== undefined", 15)
+        return incoming
+
+    def ended(self, call_id, by, code, timeout=15):
+        """Our call ended with end == {code, by} and some reason text;
+        returns the call."""
+        call = self.wait_call(call_id, ("ended",), timeout)
+        end = call["end"]
+        self.assertIsInstance(end, dict, call)
+        self.assertEqual(end["by"], by, call)
+        self.assertEqual(end["code"], code, call)
+        self.assertIsInstance(end["reason"], str, call)
+        self.assertTrue(end["reason"].strip(), call)
+        self.assertIsNotNone(call["ended_at"], call)
+        return call
+
+    def peer_ended(self, by, status=None, timeout=15):
+        """The SIP.js phone's call ended (endedBy, lastStatus); returns its
+        snapshot."""
+        self.peer.wait("phone.state === 'ended'", timeout)
+        snap = self.peer.snapshot()
+        self.assertEqual(snap["endedBy"], by, snap)
+        if status is not None:
+            self.assertEqual(snap["lastStatus"], status, snap)
+        return snap
+
+    def peer_saw(self, snap, direction, prefix):
+        return [line for _, d, line, _ in snap["sip"]
+                if d == direction and line.startswith(prefix)]
+
+    def trace(self):
+        """arsphone's --sip-trace messages since this test started."""
+        return sip_trace_messages(self.d.log_text()[self.trace_mark:])
+
+    def sent(self, method):
+        return [t for d, t in self.trace()
+                if d == "sent" and t.startswith(method + " ")]
+
+    def received_final(self, status, method="INVITE"):
+        out = []
+        for d, t in self.trace():
+            if d != "received" or not t.startswith("SIP/2.0 %d " % status):
+                continue
+            m = re.search(r"^CSeq:\s*\d+\s+(\S+)", t, re.M | re.I)
+            if m and m.group(1) == method:
+                out.append(t)
+        return out
+
+    def wait_codec(self, call_id, codec, timeout=10):
+        deadline = time.monotonic() + timeout
+        while True:
+            call = self.get_call(call_id)
+            if call["codec"] == codec or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        self.assertEqual(call["codec"], codec, call)
+        return call
+
+    def check_peer_codec(self, mime):
+        deadline = time.monotonic() + 10
+        while True:
+            st = self.peer.stats()
+            if (st and st["codec"] and st["inbound"]
+                    and st["inbound"]["packetsReceived"] > 50):
+                break
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        self.assertEqual((st or {}).get("codec"), mime, st)
+        return st
+
+    # ------------------------------------------------- hang-up, both ways
+    def test_3_arsphone_calls_sipjs_callee_hangs_up(self):
+        call = self.established_out()
+        self.check_sipjs_heard_us()
+        time.sleep(1.5)
+        self.peer.hangup()                      # SIP.js sends BYE
+        ended = self.ended(call["id"], "remote", None)
+        self.assertIsNotNone(ended["answered_at"], ended)
+        snap = self.peer_ended("local")
+        self.assertTrue(self.peer_saw(snap, "out", "BYE "), snap)
+        self.check_arsphone_heard_them()
+
+    def test_4_sipjs_calls_arsphone_callee_hangs_up(self):
+        incoming = self.established_in()
+        self.check_sipjs_heard_us()
+        time.sleep(1.5)
+        self.post(incoming["id"], "hangup")     # arsphone sends BYE
+        ended = self.ended(incoming["id"], "local", None)
+        self.assertIsNotNone(ended["answered_at"], ended)
+        snap = self.peer_ended("remote")
+        self.assertTrue(self.peer_saw(snap, "in", "BYE "), snap)
+        self.assertEqual(len(self.sent("BYE")), 1, self.trace())
+        self.check_arsphone_heard_them()
+
+    # --------------------------------------------------- cancel, both ways
+    def test_5_arsphone_cancels_before_answer(self):
+        call = self.ours_ringing_at_peer()
+        self.post(call["id"], "hangup")         # CANCEL
+        snap = self.peer_ended("remote", 487)
+        self.assertTrue(self.peer_saw(snap, "in", "CANCEL "), snap)
+        self.assertEqual(len(self.sent("CANCEL")), 1, self.trace())
+        # the INVITE is finished by the 487 (and ACKed hop by hop)
+        deadline = time.monotonic() + 5
+        while not self.received_final(487) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.assertTrue(self.received_final(487), self.trace())
+        ended = self.ended(call["id"], "local", 487)
+        self.assertIsNone(ended["answered_at"], ended)
+
+    def test_6_sipjs_cancels_before_answer(self):
+        incoming = self.peer_ringing_here()
+        self.peer.cancel()
+        ended = self.ended(incoming["id"], "remote", 487)
+        self.assertIsNone(ended["answered_at"], ended)
+        snap = self.peer_ended("local", 487)
+        self.assertEqual(snap["lastReason"], "Request Terminated", snap)
+        # and the call cannot be answered any more
+        self.post(incoming["id"], "answer", expect=409)
+
+    # -------------------------------------------------- decline, both ways
+    def test_7_arsphone_declines(self):
+        incoming = self.peer_ringing_here()
+        self.post(incoming["id"], "decline")
+        ended = self.ended(incoming["id"], "local", 603)
+        snap = self.peer_ended("remote", 603)
+        self.assertEqual(snap["lastReason"], "Decline", snap)
+        self.assertIsNone(ended["answered_at"], ended)
+
+    def test_8_sipjs_declines(self):
+        call = self.ours_ringing_at_peer()
+        self.peer.decline(603)
+        ended = self.ended(call["id"], "remote", 603)
+        self.assertTrue(ended["end"]["reason"].startswith("603 Decline"),
+                        ended)
+        self.peer_ended("local", 603)
+
+    # ---------------------------------------------------- failed call setup
+    def test_9a_unknown_number_404(self):
+        call = self.dial("599")
+        ended = self.ended(call["id"], "remote", 404)
+        self.assertTrue(ended["end"]["reason"].startswith("404 Not Found"),
+                        ended)
+        self.assertEqual(ended["remote_uri"], "sip:599@pbx.arsphone.test",
+                         ended)
+        self.assertNotEqual(self.peer.state, "incoming")
+
+    def test_9b_known_user_offline_480(self):
+        call = self.dial("507")                  # nobody registered 507
+        ended = self.ended(call["id"], "remote", 480)
+        self.assertTrue(ended["end"]["reason"].startswith(
+            "480 Temporarily Unavailable"), ended)
+
+    def test_9c_callee_busy_486(self):
+        first = self.ours_ringing_at_peer()
+        # SIP.js takes one call at a time: a second one gets 486 Busy Here
+        second = self.dial("506")
+        ended = self.ended(second["id"], "remote", 486)
+        self.assertTrue(ended["end"]["reason"].startswith("486 Busy Here"),
+                        ended)
+        self.assertEqual(self.peer.state, "incoming")
+        self.assertEqual(self.get_call(first["id"])["state"], "ringing")
+        self.post(first["id"], "hangup")       # (cancel: test_5 checks it)
+        first = self.wait_call(first["id"], ("ended",))
+        self.assertEqual(first["end"]["by"], "local", first)
+        self.peer_ended("remote", 487)
+
+    # --------------------------------------------------------------- codecs
+    def codec_in(self, codec):
+        """SIP.js calls us offering only codec."""
+        self.peer.set_codecs([codec])
+        incoming = self.established_in()
+        self.wait_codec(incoming["id"], codec)
+        self.check_peer_codec("audio/" + codec)
+        self.check_sipjs_heard_us()
+        time.sleep(1.5)
+        self.peer.hangup()
+        self.ended(incoming["id"], "remote", None)
+        self.check_arsphone_heard_them()
+
+    def codec_out(self, codec):
+        """We call SIP.js (offering all we have); it answers only codec."""
+        self.peer.set_codecs([codec])
+        call = self.established_out()
+        self.wait_codec(call["id"], codec)
+        self.check_peer_codec("audio/" + codec)
+        self.check_sipjs_heard_us()
+        time.sleep(1.5)
+        self.post(call["id"], "hangup")
+        self.ended(call["id"], "local", None)
+        self.peer_ended("remote")
+        self.check_arsphone_heard_them()
+
+    def test_c1_sipjs_offers_only_pcmu(self):
+        self.codec_in("PCMU")
+
+    def test_c2_sipjs_offers_only_pcma(self):
+        self.codec_in("PCMA")
+
+    def test_c3_sipjs_answers_only_pcmu(self):
+        self.codec_out("PCMU")
+
+    def test_c4_sipjs_answers_only_pcma(self):
+        self.codec_out("PCMA")
+
+    # -------------------------------------------------------- media failure
+    def rtpengine_port_towards_us(self):
+        """rtpengine's media port for arsphone's leg: the m=audio port of
+        the SDP arsphone received (the answer to our INVITE)."""
+        for t in reversed(self.received_final(200)):
+            m = re.search(r"^m=audio (\d+) ", t, re.M)
+            if m:
+                return int(m.group(1))
+        self.fail("no 200 with an SDP in arsphone's trace: %s" % self.trace())
+
+    def cut_media(self, port):
+        """Drop UDP to and from rtpengine's port for our leg, inside the
+        lab's namespace; returns a function that undoes it."""
+        table = "arscut%d" % os.getpid()
+        rules = "udp dport %d drop; udp sport %d drop;" % (port, port)
+        self.lab.ns.run(["nft", "-f", "-"], input=(
+            "table inet %s {\n"
+            " chain in { type filter hook input priority 0; policy accept;"
+            " %s }\n"
+            " chain out { type filter hook output priority 0; policy accept;"
+            " %s }\n}\n" % (table, rules, rules)), stdin=None)
+
+        def undo():
+            self.lab.ns.run(["nft", "delete", "table", "inet", table],
+                            check=False)
+        return undo
+
+    def test_m_media_path_cut_mid_call(self):
+        call = self.established_out()
+        self.check_sipjs_heard_us()
+        port = self.rtpengine_port_towards_us()
+        undo = self.cut_media(port)
+        self.addCleanup(undo)
+        t_cut = time.monotonic()
+        try:
+            ended = self.wait_call(call["id"], ("ended",),
+                                   MEDIA_TIMEOUT_S + 5)
+        except AssertionError as e:
+            self.post(call["id"], "hangup")
+            self.fail("arsphone did not end a call whose media path was cut "
+                      "%.0f s ago (media port %d blocked): %s"
+                      % (time.monotonic() - t_cut, port, e))
+        took = time.monotonic() - t_cut
+        end = ended["end"]
+        self.assertEqual(end["by"], "local", ended)
+        self.assertIsNone(end["code"], ended)
+        self.assertRegex(end["reason"], r"(?i)ice|dtls|media|rtp", ended)
+        byes = self.sent("BYE")
+        self.assertEqual(len(byes), 1, self.trace())
+        m = re.search(r"^Reason:\s*(.+?)\r?$", byes[0], re.M | re.I)
+        self.assertTrue(m, byes[0])
+        self.assertRegex(m.group(1), r'^SIP\s*;\s*cause=\d+;\s*text=".+"',
+                         byes[0])
+        snap = self.peer_ended("remote")
+        self.assertTrue(self.peer_saw(snap, "in", "BYE "), snap)
+        self.assertEqual(snap["lastReasonHeader"], m.group(1).strip(), snap)
+        sys.stderr.write("media cut: ended after %.1f s: %r\n"
+                         % (took, end["reason"]))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,17 @@
+/* media_api.h - what the daemon uses of the media layer, as a table of
+ * functions: the layer lives in a module opened on first use (media/module.c,
+ * server/media_link.c). */
+#pragma once
+#include "media/session.h"
+
+#define ARS_MEDIA_MODULE_SYMBOL "ars_media_module_api"
+
+struct ars_media_api {
+	int (*config_check)(const struct ars_media_config *cfg, char **err);
+	int (*session_new)(struct ars_media_session **out, const struct ars_media_config *cfg,
+			   ars_media_event_h *h, void *arg, char **err);
+	int (*session_offer)(struct ars_media_session *s);
+	int (*session_set_remote)(struct ars_media_session *s, const char *sdp, bool is_offer, char **err);
+	int (*session_answer)(struct ars_media_session *s);
+	void (*session_free)(struct ars_media_session *s);
+};

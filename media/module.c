@@ -1,0 +1,19 @@
+/* module.c - the entry point of libarsphone-media.so: the daemon opens this
+ * module on the first call (server/media_link.c), so GStreamer is loaded
+ * only by a daemon that actually calls. */
+#include "media/media_api.h"
+
+const struct ars_media_api *ars_media_module_api(void);
+
+const struct ars_media_api *ars_media_module_api(void)
+{
+	static const struct ars_media_api api = {
+		.config_check = ars_media_config_check,
+		.session_new = ars_media_session_new,
+		.session_offer = ars_media_session_offer,
+		.session_set_remote = ars_media_session_set_remote,
+		.session_answer = ars_media_session_answer,
+		.session_free = ars_media_session_free,
+	};
+	return &api;
+}
