@@ -160,6 +160,20 @@ static GstPadProbeReturn on_output(GstPad *pad, GstPadProbeInfo *info, gpointer 
 	return GST_PAD_PROBE_OK;
 }
 
+static gint now_s(void)
+{
+	return (gint)(g_get_monotonic_time() / G_USEC_PER_SEC);
+}
+
+/* Every RTP packet from the far end (after SRTP): the silence watchdog in
+ * session.c reads the time of the last one. */
+static GstPadProbeReturn on_rtp(GstPad *pad, GstPadProbeInfo *info, gpointer user)
+{
+	struct shared *sh = user;
+	g_atomic_int_set(&sh->last_rtp_s, now_s());
+	return GST_PAD_PROBE_OK;
+}
+
 /* webrtcbin exposes a source pad for each new incoming stream: link it at
  * once, to a decoder for our codecs, else to a fakesink. */
 static void on_pad_added(GstElement *webrtc, GstPad *pad, gpointer user)
@@ -177,6 +191,9 @@ static void on_pad_added(GstElement *webrtc, GstPad *pad, gpointer user)
 	g_autofree char *desc = caps ? gst_caps_to_string(caps) : g_strdup("(no caps)");
 	if (caps)
 		gst_caps_unref(caps);
+	g_atomic_int_set(&sh->last_rtp_s, now_s());
+	gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, on_rtp, ars_media_shared_ref(sh),
+			  ars_media_shared_unref);
 	gboolean ok;
 	if (branch) {
 		gst_bin_add(GST_BIN(pipeline), branch);
@@ -272,6 +289,7 @@ void ars_media_fail(struct ars_media_session *s, const char *fmt, ...)
 	g_message("[%s] media failed: %s", LOGID(s), reason);
 	ars_media_timer_clear(&s->connect_timer);
 	ars_media_timer_clear(&s->gather_timer);
+	ars_media_timer_clear(&s->silence_timer);
 	struct ars_media_event ev = { .type = ARS_MEDIA_EVENT_FAILED };
 	ars_media_emit(s, &ev, reason);
 	s->failed = true;

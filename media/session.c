@@ -34,6 +34,22 @@ static double since_ms(gint64 t0)
 	return (double)(g_get_monotonic_time() - t0) / 1000.0;
 }
 
+#define SILENCE_LIMIT_S 5 /* no RTP this long mid-call: the media path is gone */
+
+static gboolean on_silence_check(gpointer p)
+{
+	struct ars_media_session *s = p;
+	gint last = g_atomic_int_get(&s->sh->last_rtp_s);
+	gint now = (gint)(g_get_monotonic_time() / G_USEC_PER_SEC);
+	if (!s->got_rtp || now - last <= SILENCE_LIMIT_S)
+		return G_SOURCE_CONTINUE;
+	ars_media_timer_clear(&s->silence_timer);
+	ars_media_fail(s, "no media: nothing received from the far end for %d s (the media path was lost)",
+		       now - last);
+	ars_media_flush(s->sh);
+	return G_SOURCE_REMOVE;
+}
+
 static void check_connected(struct ars_media_session *s)
 {
 	if (s->connected || s->failed || !s->pc_up || (s->expect_rtp && !s->got_rtp))
@@ -43,6 +59,7 @@ static void check_connected(struct ars_media_session *s)
 	if (s->t_both)
 		s->timings.connect_ms = since_ms(s->t_both);
 	g_info("[%s] media connected after %.1f ms", LOGID(s), s->timings.connect_ms);
+	s->silence_timer = ars_media_timer(s, 1000, on_silence_check);
 	struct ars_media_event ev = { .type = ARS_MEDIA_EVENT_CONNECTED };
 	ars_media_emit(s, &ev, NULL);
 }
@@ -568,6 +585,7 @@ void ars_media_session_free(struct ars_media_session *s)
 	sh->s = NULL; /* queued posts are dropped from now on */
 	ars_media_timer_clear(&s->gather_timer);
 	ars_media_timer_clear(&s->connect_timer);
+	ars_media_timer_clear(&s->silence_timer);
 	if (s->bus_watch) {
 		GSource *src = g_main_context_find_source_by_id(sh->ctx, s->bus_watch);
 		if (src)

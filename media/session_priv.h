@@ -27,6 +27,9 @@ struct shared {
 	ars_media_tap_h *tap;
 	void *tap_arg;
 	char *log_id;
+	/* written by the RTP probe (streaming thread): monotonic seconds of the
+	 * last packet from the far end, read by the silence watchdog */
+	gint last_rtp_s;
 	/* written by the output probe (streaming thread) */
 	GMutex out_lock;
 	struct ars_wav_writer *wav;
@@ -75,6 +78,7 @@ struct ars_media_session {
 	bool connected, failed, pc_up, got_rtp, expect_rtp, both_set;
 	GstWebRTCICEConnectionState ice_state;
 	GSource *gather_timer, *connect_timer; /* on sh->ctx */
+	GSource *silence_timer;		       /* watches for media that stops mid-call */
 	GQueue events;                         /* struct queued, delivered by flush() */
 	gint64 t_describe, t_local, t_both;
 	struct ars_media_timings timings;

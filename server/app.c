@@ -7,6 +7,7 @@
 
 #include "api.h"
 #include "calls.h"
+#include "notify.h"
 #include "events.h"
 #include "http.h"
 #include "phone.h"
@@ -19,6 +20,7 @@ struct ars_app {
 	struct ars_events *events;
 	struct lws_context *lws;
 	struct ars_calls *calls;
+	struct ars_notify *notify;
 	struct ars_phone *phone;
 	guint start_src;
 
@@ -78,7 +80,10 @@ struct ars_app *ars_app_new(const struct ars_app_config *cfg, GError **err)
 	if (!app->lws)
 		goto fail;
 	struct ars_calls_config calls_cfg = {cfg->audio_in, cfg->audio_out, 0};
-	app->calls = ars_calls_new(&calls_cfg, app->events);
+	char *base_url = g_strdup_printf("http://%s:%u/", cfg->listen_ip, cfg->port);
+	app->notify = ars_notify_new(base_url, cfg->token);
+	g_free(base_url);
+	app->calls = ars_calls_new(&calls_cfg, app->events, app->notify);
 	struct ars_sip_ua_call_hooks hooks = ars_calls_hooks(app->calls);
 	app->phone = ars_phone_new(app->lws, cfg->data_dir, cfg->sip_trace, app->store, app->events, &hooks);
 	app->api.phone = app->phone;
@@ -105,6 +110,7 @@ void ars_app_free(struct ars_app *app)
 	ars_calls_hangup_all(app->calls);
 	ars_phone_shutdown(app->phone);
 	ars_calls_free(app->calls);
+	ars_notify_free(app->notify);
 	ars_http_stop(app->http);
 	ars_sip_flow_context_free(app->lws);
 	ars_events_free(app->events);

@@ -32,6 +32,7 @@ struct ars_calls {
 	struct ars_media_config media_cfg;
 	char *audio_in, *audio_out;
 	struct ars_events *events;
+	struct ars_notify *notify;
 	GPtrArray *slots; /* of struct slot*, oldest first, owned */
 	gint64 next_id;
 };
@@ -144,6 +145,8 @@ static void on_call_changed(struct ars_call *call, void *arg)
 	struct slot *s = arg;
 	if (!s->call) /* still inside ars_call_new_*(): announced by the creator */
 		return;
+	if (ars_call_state(call) != ARS_CALL_INCOMING && s->calls->notify)
+		ars_notify_withdraw(s->calls->notify, ars_call_id(call));
 	if (ars_call_state(call) == ARS_CALL_ENDED) {
 		s->ready = NULL;
 		if (!s->in_media_event) /* else on_media frees it on the way out */
@@ -233,6 +236,14 @@ static void incoming(struct ars_sip_ua *ua, struct ars_sip_stxn *st, const struc
 	struct ars_call *call = ars_call_new_incoming(&env, id, ars_sip_ua_account_id(ua), st, invite,
 						      &media_ops, s, on_call_changed, s);
 	add(calls, s, call);
+	/* No page is open to ring: the desktop shows it. */
+	if (calls->notify && ars_events_client_count(calls->events) == 0 &&
+	    ars_call_state(call) == ARS_CALL_INCOMING) {
+		json_auto_t *j = ars_call_to_json(call);
+		const char *name = json_string_value(json_object_get(j, "remote_name"));
+		ars_notify_incoming(calls->notify, id,
+				    name ? name : json_string_value(json_object_get(j, "remote_uri")));
+	}
 }
 
 static void flow_lost(struct ars_sip_ua *ua, void *arg)
@@ -321,9 +332,11 @@ json_t *ars_calls_get(struct ars_calls *calls, gint64 id)
 	return s ? ars_call_to_json(s->call) : NULL;
 }
 
-struct ars_calls *ars_calls_new(const struct ars_calls_config *cfg, struct ars_events *events)
+struct ars_calls *ars_calls_new(const struct ars_calls_config *cfg, struct ars_events *events,
+				struct ars_notify *notify)
 {
 	struct ars_calls *calls = g_new0(struct ars_calls, 1);
+	calls->notify = notify;
 	calls->audio_in = g_strdup(cfg->audio_in);
 	calls->audio_out = g_strdup(cfg->audio_out);
 	calls->media_cfg = (struct ars_media_config){

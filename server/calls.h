@@ -4,6 +4,7 @@
  * short history. */
 #pragma once
 #include "events.h"
+#include "notify.h"
 #include "sip/ua.h"
 
 #include <jansson.h>
@@ -16,7 +17,10 @@ struct ars_calls_config {
 	unsigned jitter_ms;
 };
 
-struct ars_calls *ars_calls_new(const struct ars_calls_config *cfg, struct ars_events *events);
+/* notify (may be NULL) shows incoming calls on the desktop when no page is
+ * open to show them. */
+struct ars_calls *ars_calls_new(const struct ars_calls_config *cfg, struct ars_events *events,
+				struct ars_notify *notify);
 /* Hangs up every active call (CANCEL or BYE); for shutting down. */
 void ars_calls_hangup_all(struct ars_calls *calls);
 /* Frees everything, after the user agents are gone. */

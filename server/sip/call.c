@@ -395,7 +395,8 @@ void ars_call_hangup(struct ars_call *c)
 			send_cancel(c);
 		else if (c->invite_tx)
 			c->cancel_pending = true;
-		end(c, 0, "cancelled", "local");
+		/* What the INVITE will be answered with once the CANCEL lands. */
+		end(c, 487, "cancelled", "local");
 		return;
 	case ARS_CALL_ESTABLISHED:
 		send_bye(c, NULL);
