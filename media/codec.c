@@ -91,9 +91,11 @@ GstElement *ars_codec_send_bin(const struct ars_codec *c, int pt, GstElement *so
 		return NULL;
 	}
 	if (strcmp(c->id, "opus") == 0) {
-		/* voice, 20 ms frames, in-band FEC (effective once loss is expected) */
+		/* voice, 20 ms frames, in-band FEC (effective once loss is expected);
+		 * complexity 5 halves the encoder's CPU for no audible loss on voice
+		 * at this bitrate */
 		g_object_set(enc, "audio-type", 2048 /* voice */, "inband-fec", TRUE,
-		             "packet-loss-percentage", 5, "bitrate", 32000, NULL);
+		             "packet-loss-percentage", 5, "bitrate", 32000, "complexity", 5, NULL);
 	} else {
 		/* without these rtppcm*pay sends whatever the source's buffer holds
 		 * (128 ms from audiotestsrc): PLATFORM-NOTES */
