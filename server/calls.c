@@ -304,9 +304,10 @@ int ars_calls_act(struct ars_calls *calls, gint64 id, const char *action)
 	if (!s)
 		return -ENOENT;
 	enum ars_call_state st = ars_call_state(s->call);
-	if (strcmp(action, "answer") == 0 && st == ARS_CALL_INCOMING)
+	bool incoming = ars_call_can_answer(s->call); /* a second answer is refused */
+	if (strcmp(action, "answer") == 0 && incoming)
 		ars_call_answer(s->call);
-	else if (strcmp(action, "decline") == 0 && st == ARS_CALL_INCOMING)
+	else if (strcmp(action, "decline") == 0 && incoming)
 		ars_call_decline(s->call);
 	else if (strcmp(action, "hangup") == 0 && st != ARS_CALL_ENDED)
 		ars_call_hangup(s->call);

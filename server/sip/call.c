@@ -28,6 +28,7 @@ struct ars_call {
 	struct ars_sip_credentials creds;
 	char *local_sdp;
 	bool got_provisional, cancel_pending, early_media;
+	bool answering; /* our answer is being prepared */
 
 	const struct ars_call_media_ops *ops;
 	void *media;
@@ -363,10 +364,16 @@ struct ars_call *ars_call_new_incoming(const struct ars_call_env *env, gint64 id
 	return c;
 }
 
+bool ars_call_can_answer(const struct ars_call *c)
+{
+	return c->state == ARS_CALL_INCOMING && c->invite_st && !c->answering;
+}
+
 void ars_call_answer(struct ars_call *c)
 {
-	if (c->state != ARS_CALL_INCOMING || !c->invite_st)
+	if (!ars_call_can_answer(c))
 		return;
+	c->answering = true;
 	const struct ars_sip_msg *inv = ars_sip_stxn_request(c->invite_st);
 	g_autofree char *offer = g_strndup(inv->body, inv->body_len);
 	c->ops->answer(c->media, offer, on_answer_sdp, c);
@@ -374,7 +381,7 @@ void ars_call_answer(struct ars_call *c)
 
 void ars_call_decline(struct ars_call *c)
 {
-	if (c->state != ARS_CALL_INCOMING)
+	if (!ars_call_can_answer(c))
 		return;
 	final_reply(c, 603, "Decline", NULL);
 	end(c, 603, "declined", "local");

@@ -56,6 +56,9 @@ struct ars_call *ars_call_new_incoming(const struct ars_call_env *env, gint64 id
 				       ars_call_changed_h *h, void *arg);
 void ars_call_free(struct ars_call *c);
 
+/* An incoming call not yet being answered. */
+bool ars_call_can_answer(const struct ars_call *c);
+/* Prepares our answer; "established" follows once the media has it. */
 void ars_call_answer(struct ars_call *c);
 void ars_call_decline(struct ars_call *c);
 /* CANCEL before an answer, BYE after. */

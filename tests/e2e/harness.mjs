@@ -212,9 +212,12 @@ export async function shutdown(context, daemon) {
 }
 
 // Debian's Chromium, headless, on its own profile; extraArgs are added to the flags every test needs.
-export async function launchChromium(profileDir, { viewport, extraArgs = [] }) {
+// executablePath: another command that runs Chromium (calls.test.mjs: a wrapper that starts it inside the call lab's
+// network namespace); ignoreDefaultArgs: Playwright flags to leave out (e.g. '--disable-popup-blocking').
+export async function launchChromium(profileDir, { viewport, extraArgs = [], executablePath = CHROMIUM, ignoreDefaultArgs }) {
   const context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM,
+    executablePath,
+    ignoreDefaultArgs,
     headless: true,
     locale: 'en-US',
     viewport,

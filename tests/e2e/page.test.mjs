@@ -94,7 +94,8 @@ async function main() {
       assert(await page.getByRole('button', { name: 'Call' }).isDisabled(), 'Call is enabled');
       const reason = page.locator('#call-reason');
       assert(await reason.isVisible(), 'reason not visible');
-      assert((await text(reason)) === 'Calls are not available in this version yet', 'reason: ' + (await text(reason)));
+      assert((await text(reason)) === 'Add an account to make calls.', 'reason: ' + (await text(reason)));
+      assert(await page.getByLabel('Call from').isDisabled(), 'account select enabled without accounts');
       await page.getByRole('button', { name: 'Clear' }).click();
     });
 
@@ -230,7 +231,8 @@ async function main() {
       await until(async () => (await page.locator('html').getAttribute('lang')) === 'ru', 10, 'lang=ru');
       assert((await text(page.locator('#accounts-title'))) === 'Учётные записи', 'accounts title not Russian');
       await page.getByRole('button', { name: 'Добавить учётную запись' }).waitFor();
-      assert((await text(page.locator('#call-reason'))) === 'Звонки в этой версии пока недоступны', 'call reason not Russian');
+      // The only account is disabled.
+      assert((await text(page.locator('#call-reason'))) === 'Все учётные записи отключены: включите одну, чтобы звонить.', 'call reason not Russian: ' + (await text(page.locator('#call-reason'))));
       assert((await text(page.locator('#conn'))) === 'Подключено', 'indicator not Russian');
       await until(async () => (await api(daemon, 'GET', '/settings')).body.language === 'ru', 10, 'language=ru saved');
       await page.screenshot({ path: join(SHOTS, 'arsphone-page-ru.png') });

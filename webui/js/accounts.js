@@ -11,7 +11,7 @@ import { trustDialog } from './trust.js';
 
 const TICK_MS = 1000;
 
-export function createAccounts(api, { announce, showError }) {
+export function createAccounts(api, { announce, showError, onChange = () => {} }) {
   const list = byId('accounts-list');
   const empty = byId('accounts-empty');
   const live = byId('reg-live');
@@ -92,6 +92,12 @@ export function createAccounts(api, { announce, showError }) {
       list.setAttribute('aria-busy', String(!loaded));
     });
     startTicker();
+    changed();
+  }
+
+  // Tells the dialpad and the call views what the accounts and their registrations are now.
+  function changed() {
+    onChange([...accounts.values()], registration);
   }
 
   // Re-renders one account only (registration changes come often).
@@ -104,6 +110,7 @@ export function createAccounts(api, { announce, showError }) {
     }
     keepFocus(() => old.replaceWith(renderItem(account)));
     startTicker();
+    changed();
   }
 
   function focusItem(id) {
@@ -151,7 +158,7 @@ export function createAccounts(api, { announce, showError }) {
   function setRegistration(id, reg, tell) {
     const account = accounts.get(id);
     registration.set(id, reg);
-    if (!account) return; // its account.created event or the next load brings it
+    if (!account) return changed(); // its account.created event or the next load brings it
     const after = view.effective(account, reg);
     renderOne(id);
     if (tell && view.worthTelling(told.get(id), after)) {

@@ -1,4 +1,5 @@
-// Starts the control page: token, language, panels, data loading and the event stream.
+// Starts the control page: token, language, panels (accounts, dialpad, calls, incoming calls, settings), data loading
+// and the event stream.
 
 import { byId } from './dom.js';
 import { takeToken, forgetToken } from './token.js';
@@ -9,6 +10,9 @@ import { createConnectionIndicator } from './connection.js';
 import { createAccounts } from './accounts.js';
 import { createSettings } from './settings.js';
 import { createDialpad } from './dialpad.js';
+import { createCalls } from './calls.js';
+import { createIncoming } from './incoming.js';
+import { createNotificationControl } from './notifications.js';
 import { describeError } from './field-errors.js';
 
 // A page-level message area. show(fn) displays fn() and re-runs it when the
@@ -48,10 +52,12 @@ async function main() {
   }
 
   let events = null;
+  let incoming = null;
   const api = createApi(token, {
     onUnauthorized() {
       forgetToken();
       if (events) events.stop();
+      if (incoming) incoming.stop();
       showGate('gate.bad_token_title', 'gate.bad_token_text');
     },
   });
@@ -60,11 +66,27 @@ async function main() {
 
   byId('app').hidden = false;
   const conn = createConnectionIndicator();
-  createDialpad();
   const settings = createSettings(api);
+  createNotificationControl();
+  let accountNames = new Map(); // id -> "Office (505)", for the call views
+  const accountLabel = (id) => accountNames.get(id) || null;
+  const dialpad = createDialpad(api, { onPlaced: (call) => calls.placed(call) });
+  const calls = createCalls(api, {
+    accountLabel,
+    showError: pageError,
+    onChange: (call, before) => incoming && incoming.update(call, before),
+    focusAfterEnd: () => dialpad.focus(),
+  });
+  incoming = createIncoming(api, token, { settings, accountLabel, calls, showError: pageError });
   const accounts = createAccounts(api, {
     announce: pageStatus,
     showError: pageError,
+    onChange(list, registration) {
+      accountNames = new Map(list.map((a) => [a.id, a.name + ' (' + a.username + ')']));
+      dialpad.setAccounts(list, registration);
+      calls.rerender();
+      incoming.rerender();
+    },
   });
 
   let loading = null;
@@ -78,11 +100,18 @@ async function main() {
       do {
         again = false;
         try {
-          const [list, status, set] = await Promise.all([api.get('/accounts'), api.get('/status'), api.get('/settings')]);
+          const since = calls.mark();
+          const [list, status, set, history] = await Promise.all([
+            api.get('/accounts'),
+            api.get('/status'),
+            api.get('/settings'),
+            api.get('/calls'),
+          ]);
+          await settings.apply(set);
           accounts.setAll(list.accounts || [], status);
+          calls.setAll(history.calls || [], since);
           byId('version').textContent = status.version ? 'v' + status.version : '';
           pageError(null);
-          await settings.apply(set);
         } catch (err) {
           if (err.code !== 'unauthorized') pageError(() => t('error.load_failed', { error: describeError(err) }));
         }
@@ -97,6 +126,7 @@ async function main() {
     onState: (state) => conn.set(state),
     onHello: (status) => {
       accounts.setStatus(status);
+      calls.setActive(status.calls || []);
       loadAll(); // catch up with whatever changed while we were away
     },
     onGap: () => loadAll(),
@@ -104,7 +134,8 @@ async function main() {
       if (loading) again = true;
       if (msg.type.startsWith('account.') || msg.type === 'registration') accounts.event(msg);
       else if (msg.type === 'settings.updated') settings.apply(msg.settings);
-      // other types (call, …) come with later versions: ignored here
+      else if (msg.type === 'call') calls.event(msg.call);
+      // other types: ignored (api.md: clients ignore event types they do not know)
     },
   });
 }

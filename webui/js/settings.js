@@ -70,5 +70,5 @@ export function createSettings(api) {
     if (statusKey) status.textContent = t(...statusKey);
   });
 
-  return { apply };
+  return { apply, get: () => saved };
 }

@@ -1,0 +1,328 @@
+// Calls on the page: the active-call panel (party, state, timer, codec, Hang up), ended calls with their reason for a
+// few seconds, and the recent-calls list. Calls come from GET /api/v1/calls, the hello's status and `call` events.
+//
+// Focus: when a call starts from this page (Call, or Answer in the banner) its Hang up button gets the focus; when a
+// call answered elsewhere starts, only if nothing else has the focus. Hang up ignores a held-down (repeating) Enter,
+// so the Enter that placed a call cannot end it. No key hangs up by itself (Escape does nothing here).
+
+import { byId, el } from './dom.js';
+import { t, onLanguageChange } from './i18n.js';
+import { describeError } from './field-errors.js';
+import * as view from './call-view.js';
+
+const ENDED_SHOWN_MS = 8000; // an ended call stays in the panel this long, with its reason
+const HISTORY_MAX = 20;
+
+// Keyboard activation of a call button: never from a repeating key, and not in the first moments after we moved the
+// focus there ourselves (the key that started the call may still be down).
+export function guardButton(button) {
+  button.addEventListener('keydown', (event) => {
+    if ((event.key === 'Enter' || event.key === ' ') && event.repeat) event.preventDefault();
+  });
+}
+
+export function focusGuarded(button) {
+  button.dataset.armedAt = String(Date.now() + 400);
+  button.focus();
+}
+
+// True for a keyboard click (detail 0) on a button that focusGuarded() just focused.
+export function tooSoon(button, event) {
+  return event.detail === 0 && Date.now() < Number(button.dataset.armedAt || 0);
+}
+
+export function createCalls(api, { accountLabel, onChange, showError, focusAfterEnd }) {
+  const panel = byId('call-card');
+  const list = byId('call-list');
+  const live = byId('call-live');
+  const historyList = byId('history-list');
+  const historyEmpty = byId('history-empty');
+  const calls = new Map(); // id -> latest call object
+  const endedShown = new Map(); // id -> time until which the ended call stays in the panel
+  const focusWanted = new Set(); // ids whose Hang up gets the focus when they appear/establish
+  const touched = new Map(); // id -> clock value of the last take(), to tell what changed during a GET /calls
+  let clock = 0;
+  let ticker = null;
+  let loaded = false;
+
+  function hangupButton(call) {
+    const p = view.party(call);
+    const button = el('button', { class: 'danger hangup', attrs: { type: 'button', 'data-action': 'hangup' } }, [
+      el('span', { text: t('call.hangup') }),
+      el('span', { class: 'vh', text: ' ' + t('call.with', { party: p.title }) }),
+    ]);
+    guardButton(button);
+    return button;
+  }
+
+  function callItem(call) {
+    const p = view.party(call);
+    const ended = call.state === 'ended';
+    const facts = [];
+    const account = accountLabel(call.account_id);
+    if (account) facts.push(el('span', { text: t(call.direction === 'in' ? 'call.to_account' : 'call.from_account', { account }) }));
+    if (call.codec) facts.push(el('span', { text: t('call.codec', { codec: call.codec === 'opus' ? 'Opus' : call.codec }) }));
+    const stateLine = el('p', { class: 'call-state' }, [
+      el('span', { class: 'call-direction', text: t(call.direction === 'in' ? 'call.incoming' : 'call.outgoing') + ' · ' }),
+      el('strong', { class: 'call-state-text', text: view.stateText(call) }),
+    ]);
+    const seconds = view.talkSeconds(call);
+    const timer = seconds === null ? null : el('span', {
+      class: 'call-timer',
+      text: view.formatDuration(seconds),
+      attrs: { role: 'timer', 'aria-label': t('call.duration'), 'data-answered-at': ended ? null : call.answered_at },
+    });
+    const children = [
+      el('div', { class: 'call-head' }, [
+        el('div', { class: 'call-who' }, [
+          el('h3', { class: 'call-party', text: p.title }),
+          p.name && p.number !== p.name ? el('p', { class: 'call-number', text: p.number }) : null,
+        ]),
+        timer,
+      ]),
+      stateLine,
+      facts.length ? el('p', { class: 'call-facts' }, facts) : null,
+    ];
+    if (ended) {
+      const by = view.endedBy(call);
+      const reason = view.endReason(call);
+      children.push(el('p', { class: 'call-end result-' + view.result(call) }, [
+        el('strong', { text: view.resultText(call) }),
+        by ? el('span', { text: ' · ' + by }) : null,
+      ]));
+      if (reason) children.push(el('p', { class: 'call-end-reason', text: reason }));
+    } else {
+      children.push(el('div', { class: 'call-actions' }, [hangupButton(call)]));
+    }
+    return el('li', { class: 'call-item state-' + call.state, attrs: { 'data-id': call.id } }, children);
+  }
+
+  // Active calls (incoming ones belong to the popup or the banner), newest first, then the call that ended last if
+  // that was only a few seconds ago (the others are in the history).
+  function panelCalls() {
+    const now = Date.now();
+    const active = [...calls.values()].filter((c) => view.isActive(c) && c.state !== 'incoming').sort((a, b) => b.id - a.id);
+    const ended = [...endedShown].filter(([id, until]) => until > now && calls.has(id)).sort((a, b) => b[1] - a[1]);
+    return ended.length ? [...active, calls.get(ended[0][0])] : active;
+  }
+
+  function renderPanel() {
+    const active = document.activeElement;
+    const focusedId = active && list.contains(active) ? active.closest('li[data-id]')?.dataset.id : null;
+    const shown = panelCalls();
+    list.replaceChildren(...shown.map(callItem));
+    panel.hidden = shown.length === 0;
+    // Focus: back on the same call's Hang up; a new call's Hang up when asked for; the dial field when ours ended.
+    let target = null;
+    for (const c of shown) {
+      if (c.state === 'ended' || !focusWanted.has(c.id)) continue;
+      if (c.direction === 'out' || c.state === 'established') {
+        target = list.querySelector('li[data-id="' + c.id + '"] .hangup');
+        focusWanted.delete(c.id);
+        break;
+      }
+    }
+    const same = focusedId && list.querySelector('li[data-id="' + focusedId + '"] .hangup');
+    if (target) focusGuarded(target);
+    else if (same) same.focus();
+    else if (focusedId) focusAfterEnd(); // the focused call ended: back to the number field
+    startTicker();
+  }
+
+  function renderHistory() {
+    const ended = [...calls.values()].filter((c) => c.state === 'ended').sort((a, b) => b.id - a.id).slice(0, HISTORY_MAX);
+    historyList.replaceChildren(...ended.map(historyItem));
+    historyEmpty.hidden = !loaded || ended.length > 0;
+    historyList.setAttribute('aria-busy', String(!loaded));
+  }
+
+  function historyItem(call) {
+    const p = view.party(call);
+    const key = view.result(call);
+    const seconds = view.talkSeconds(call);
+    const outcome = key === 'answered' ? t('history.talked', { duration: view.formatDuration(seconds || 0) }) : view.resultText(call);
+    const reason = view.endReason(call);
+    return el('li', { class: 'history-item result-' + key + ' dir-' + call.direction, attrs: { 'data-id': call.id } }, [
+      el('span', { class: 'history-dir', attrs: { 'aria-hidden': 'true' }, text: call.direction === 'in' ? '↙' : '↗' }),
+      el('div', { class: 'history-main' }, [
+        el('p', { class: 'history-party' }, [
+          el('span', { class: 'vh', text: t(call.direction === 'in' ? 'call.incoming' : 'call.outgoing') + ': ' }),
+          el('strong', { text: p.title }),
+          p.name && p.number !== p.name ? el('span', { class: 'history-number', text: ' ' + p.number }) : null,
+        ]),
+        el('p', { class: 'history-meta' }, [
+          el('time', { text: view.formatWhen(call.created_at), attrs: { datetime: call.created_at } }),
+          el('span', { class: 'history-result', text: outcome, attrs: { title: reason || null } }),
+        ]),
+      ]),
+    ]);
+  }
+
+  function tick() {
+    let running = 0;
+    const now = Date.now();
+    for (const node of list.querySelectorAll('.call-timer[data-answered-at]')) {
+      const from = Date.parse(node.dataset.answeredAt);
+      if (Number.isNaN(from)) continue;
+      node.textContent = view.formatDuration((now - from) / 1000);
+      running += 1;
+    }
+    // Ended calls leave the panel when their time is up.
+    let expired = false;
+    for (const [id, until] of endedShown) {
+      if (until <= now) {
+        endedShown.delete(id);
+        expired = true;
+      }
+    }
+    if (expired) renderPanel();
+    if (!running && endedShown.size === 0 && ticker) {
+      clearInterval(ticker);
+      ticker = null;
+    }
+  }
+
+  function startTicker() {
+    if (ticker) return;
+    if (!list.querySelector('.call-timer[data-answered-at]') && endedShown.size === 0) return;
+    ticker = setInterval(tick, 1000);
+  }
+
+  function announce(call, before) {
+    if (call.state === 'incoming') return; // the banner or the popup says it
+    if (before && before.state === call.state) return;
+    const p = view.party(call);
+    let text = t('call.announce', { party: p.title, state: view.stateText(call) });
+    if (call.state === 'ended') text += ' ' + view.resultText(call) + '.';
+    live.textContent = '';
+    live.textContent = text;
+  }
+
+  // Takes a call object (from an event, a reply or a list); returns true if it was news.
+  function take(call, { fresh = true } = {}) {
+    if (!call || typeof call.id !== 'number' || !view.STATES.includes(call.state)) return false;
+    let before = calls.get(call.id) || null;
+    // The daemon numbers calls from 1 again after a restart: same id, another call.
+    if (before && before.created_at !== call.created_at) {
+      endedShown.delete(call.id);
+      before = null;
+    }
+    if (before && view.rank(call) < view.rank(before)) return false; // an older copy: keep what we have
+    calls.set(call.id, call);
+    touched.set(call.id, ++clock);
+    if (fresh && call.state === 'ended' && before && before.state !== 'ended') {
+      endedShown.clear(); // only the last one is shown
+      endedShown.set(call.id, Date.now() + ENDED_SHOWN_MS);
+    } else if (!before && view.isActive(call) && call.state !== 'incoming') {
+      endedShown.clear(); // a new call takes the panel
+    }
+    if (fresh && before) announce(call, before);
+    else if (fresh && !before && call.state !== 'ended') announce(call, null);
+    // A call answered in the popup or elsewhere: its Hang up gets the focus if nothing else has it.
+    if (fresh && call.state === 'established' && (!before || before.state !== 'established')) {
+      const a = document.activeElement;
+      const idle = !a || a === document.body || panel.contains(a) || byId('incoming-banner').contains(a);
+      if (idle && !document.querySelector('dialog[open]')) focusWanted.add(call.id);
+    }
+    if (call.state === 'ended') focusWanted.delete(call.id);
+    onChange(call, before);
+    return true;
+  }
+
+  function trimHistory() {
+    const ended = [...calls.values()].filter((c) => c.state === 'ended').sort((a, b) => b.id - a.id);
+    for (const c of ended.slice(HISTORY_MAX)) {
+      if (endedShown.has(c.id)) continue;
+      calls.delete(c.id);
+      touched.delete(c.id);
+    }
+  }
+
+  function renderAll() {
+    trimHistory();
+    renderPanel();
+    renderHistory();
+  }
+
+  // aria-disabled, not disabled, while the request runs: a disabled button would drop the keyboard focus.
+  async function hangup(id, button) {
+    if (!calls.get(id) || button.getAttribute('aria-disabled') === 'true') return;
+    button.setAttribute('aria-disabled', 'true');
+    try {
+      take(await api.post('/calls/' + id + '/hangup'));
+      renderAll();
+    } catch (err) {
+      if (err.code === 'call_state' || err.code === 'not_found') return; // it ended meanwhile; the event says how
+      showError(() => t('call.hangup_failed', { error: describeError(err) }));
+      const again = list.querySelector('li[data-id="' + id + '"] .hangup');
+      if (again) again.removeAttribute('aria-disabled');
+    }
+  }
+
+  list.addEventListener('click', (event) => {
+    const button = event.target.closest('button[data-action="hangup"]');
+    if (!button || tooSoon(button, event)) return;
+    hangup(Number(button.closest('li[data-id]').dataset.id), button);
+  });
+  onLanguageChange(renderAll);
+
+  return {
+    // Call before a GET /api/v1/calls; its value goes to setAll() with the answer.
+    mark() {
+      return clock;
+    },
+    // GET /api/v1/calls: active calls and the last ended ones, complete as of the request. An ended call it does not
+    // list (and that did not change since the request) is no longer in the daemon's history (e.g. it restarted).
+    setAll(listed, since = clock) {
+      const ids = new Set();
+      for (const c of listed || []) {
+        ids.add(c.id);
+        take(c, { fresh: loaded });
+      }
+      for (const [id, c] of calls) {
+        if (ids.has(id) || c.state !== 'ended' || (touched.get(id) || 0) > since) continue;
+        calls.delete(id);
+        touched.delete(id);
+        endedShown.delete(id);
+      }
+      loaded = true;
+      renderAll();
+    },
+    // The hello's status.calls: the active calls right now. The hello comes in order with the events, so an active
+    // call we know of that it does not list ended while we were not listening (or the daemon restarted).
+    setActive(active) {
+      const ids = new Set();
+      for (const c of active || []) {
+        ids.add(c.id);
+        take(c, { fresh: loaded });
+      }
+      for (const [id, c] of calls) {
+        if (ids.has(id) || !view.isActive(c)) continue;
+        api.get('/calls/' + id).then(
+          (latest) => take(latest) && renderAll(),
+          (err) => {
+            if (err.code !== 'not_found') return;
+            calls.delete(id);
+            onChange({ ...c, state: 'ended', end: null }, c);
+            renderAll();
+          },
+        );
+      }
+      renderAll();
+    },
+    event(call) {
+      if (take(call)) renderAll();
+    },
+    // A call this page just placed (POST /calls answered 201): its Hang up gets the focus.
+    placed(call) {
+      focusWanted.add(call.id);
+      take(call);
+      renderAll();
+    },
+    // Answer pressed on this page: focus Hang up once the call is established.
+    answering(id) {
+      focusWanted.add(id);
+    },
+    rerender: renderAll,
+  };
+}
