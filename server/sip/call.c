@@ -29,6 +29,7 @@ struct ars_call {
 	char *local_sdp;
 	bool got_provisional, cancel_pending, early_media;
 	bool answering; /* our answer is being prepared */
+	struct ars_sip_stxn *reoffer_st; /* a re-INVITE/UPDATE waiting for our answer */
 
 	const struct ars_call_media_ops *ops;
 	void *media;
@@ -429,6 +430,7 @@ void ars_call_flow_lost(struct ars_call *c)
 {
 	c->invite_tx = NULL;
 	c->invite_st = NULL;
+	c->reoffer_st = NULL;
 	c->cancel_pending = false;
 	end(c, 0, "the connection to the server was lost", "remote");
 }
@@ -448,6 +450,22 @@ gint64 ars_call_id(const struct ars_call *c)
 gint64 ars_call_account_id(const struct ars_call *c)
 {
 	return c->account_id;
+}
+
+static void on_reoffer_answer(const char *sdp, const char *error, void *arg)
+{
+	struct ars_call *c = arg;
+	struct ars_sip_stxn *st = g_steal_pointer(&c->reoffer_st);
+	if (!st || c->state == ARS_CALL_ENDED)
+		return;
+	if (!sdp) {
+		g_info("call %" G_GINT64_FORMAT ": new offer refused: %s", c->id, error);
+		reply(c, st, 488, "Not Acceptable Here", NULL);
+		return;
+	}
+	g_free(c->local_sdp);
+	c->local_sdp = g_strdup(sdp);
+	reply(c, st, 200, "OK", sdp);
 }
 
 bool ars_call_take_request(struct ars_call *c, struct ars_sip_stxn *st, const struct ars_sip_msg *req)
@@ -473,9 +491,21 @@ bool ars_call_take_request(struct ars_call *c, struct ars_sip_stxn *st, const st
 	if (strcmp(req->method, "BYE") == 0) {
 		reply(c, st, 200, "OK", NULL);
 		end(c, 0, "the other side hung up", "remote");
+	} else if ((strcmp(req->method, "INVITE") == 0 || strcmp(req->method, "UPDATE") == 0) &&
+		   req->body_len && c->state == ARS_CALL_ESTABLISHED) {
+		/* A new offer (hold, codec change, refresh): the media answers it. */
+		if (c->reoffer_st) {
+			reply(c, st, 491, "Request Pending", NULL);
+			return true;
+		}
+		c->reoffer_st = st;
+		g_autofree char *offer = g_strndup(req->body, req->body_len);
+		c->ops->answer(c->media, offer, on_reoffer_answer, c);
 	} else if (strcmp(req->method, "INVITE") == 0 && c->local_sdp) {
-		/* A session refresh: the same session description again. */
+		/* Without an offer: ours is the session we have. */
 		reply(c, st, 200, "OK", c->local_sdp);
+	} else if (strcmp(req->method, "UPDATE") == 0) {
+		reply(c, st, 200, "OK", NULL); /* a session timer refresh */
 	} else if (strcmp(req->method, "OPTIONS") == 0) {
 		reply(c, st, 200, "OK", NULL);
 	} else {

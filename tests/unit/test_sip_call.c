@@ -305,7 +305,34 @@ static void test_incoming_answered(struct fixture *f, gconstpointer data)
 	g_assert_cmpstr(last_state(f), ==, "established");
 
 	g_autofree char *tag = g_strdup(ok->to_tag);
-	g_autoptr(ArsSipMsg) bye = request("BYE", "z9hG4bKbye", 11, true, tag);
+
+	/* the caller puts us on hold: a re-INVITE with a new offer is answered
+	 * by the media, in a 200 with the answer */
+	g_autofree char *reinvite = g_strdup_printf(
+		"INVITE sip:u1@abc.invalid SIP/2.0\r\n"
+		"Via: SIP/2.0/WSS 10.0.0.1;branch=z9hG4bKre1\r\n"
+		"Max-Forwards: 69\r\n"
+		"From: <sip:1001@pbx.example>;tag=caller\r\n"
+		"To: <sip:505@pbx.example>;tag=%s\r\n"
+		"Call-ID: in-1\r\n"
+		"CSeq: 11 INVITE\r\n"
+		"Contact: <sip:1001@10.0.0.20>\r\n"
+		"Content-Type: application/sdp\r\n"
+		"Content-Length: %zu\r\n\r\n%s",
+		tag, strlen(OFFER "a=sendonly\r\n"), OFFER "a=sendonly\r\n");
+	struct ars_sip_msg *re = NULL;
+	const char *why;
+	g_assert_cmpint(ars_sip_msg_parse(reinvite, strlen(reinvite), &re, &why), ==, ARS_SIP_PARSE_OK);
+	g_autoptr(ArsSipMsg) re_owned = re;
+	ars_sip_txns_recv(f->txns, re);
+	g_assert_cmpint(f->media.answers, ==, 2);
+	g_assert_nonnull(strstr(f->media.remote_offer, "a=sendonly"));
+	g_assert_cmpint(last(f)->status, ==, 200);
+	g_assert_cmpstr(last(f)->cseq_method, ==, "INVITE");
+	g_assert_cmpmem(last(f)->body, last(f)->body_len, ANSWER, strlen(ANSWER));
+	g_assert_cmpstr(last_state(f), ==, "established");
+
+	g_autoptr(ArsSipMsg) bye = request("BYE", "z9hG4bKbye", 12, true, tag);
 	ars_sip_txns_recv(f->txns, bye);
 	g_assert_cmpint(last(f)->status, ==, 200);
 	g_assert_cmpstr(last(f)->cseq_method, ==, "BYE");
