@@ -31,6 +31,7 @@ struct ars_calls {
 	const struct ars_media_api *media; /* loaded with the first call */
 	struct ars_media_config media_cfg;
 	char *audio_in, *audio_out;
+	json_t *settings;
 	struct ars_events *events;
 	struct ars_notify *notify;
 	GPtrArray *slots; /* of struct slot*, oldest first, owned */
@@ -163,6 +164,7 @@ static struct slot *new_slot(struct ars_calls *calls, struct ars_sip_ua *ua, cha
 	g_autofree char *log_id = g_strdup_printf("call-%" G_GINT64_FORMAT, calls->next_id + 1);
 	struct ars_media_config cfg = calls->media_cfg;
 	cfg.log_id = log_id;
+	cfg.jitter_ms = (unsigned)json_integer_value(json_object_get(calls->settings, "jitter_buffer_ms"));
 	if (!calls->media)
 		calls->media = ars_media_link(err);
 	if (!calls->media || calls->media->session_new(&s->media, &cfg, on_media, s, err) != 0) {
@@ -343,8 +345,8 @@ struct ars_calls *ars_calls_new(const struct ars_calls_config *cfg, struct ars_e
 	calls->media_cfg = (struct ars_media_config){
 		.audio_in = calls->audio_in,
 		.audio_out = calls->audio_out,
-		.jitter_ms = cfg->jitter_ms,
 	};
+	calls->settings = cfg->settings;
 	calls->events = events;
 	calls->slots = g_ptr_array_new_with_free_func(slot_free);
 	return calls;

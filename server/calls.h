@@ -14,7 +14,7 @@ struct ars_calls;
 struct ars_calls_config {
 	const char *audio_in;  /* --audio-in */
 	const char *audio_out; /* --audio-out */
-	unsigned jitter_ms;
+	json_t *settings;      /* the live settings (jitter_buffer_ms), borrowed */
 };
 
 /* notify (may be NULL) shows incoming calls on the desktop when no page is

@@ -43,6 +43,19 @@ static const char *check_volume(json_t *v, const char **code)
 	return NULL;
 }
 
+static const char *check_jitter(json_t *v, const char **code)
+{
+	if (!json_is_integer(v)) {
+		*code = "wrong_type";
+		return "must be a whole number of milliseconds";
+	}
+	if (json_integer_value(v) < 20 || json_integer_value(v) > 500) {
+		*code = "out_of_range";
+		return "must be between 20 and 500 ms";
+	}
+	return NULL;
+}
+
 static const struct setting_def {
 	const char *name;
 	const char *default_json;
@@ -51,6 +64,7 @@ static const struct setting_def {
 	{"language", "null", check_language},
 	{"popup_on_incoming", "true", check_bool},
 	{"ring_volume", "80", check_volume},
+	{"jitter_buffer_ms", "60", check_jitter},
 };
 
 static const struct setting_def *find(const char *name)

@@ -7,11 +7,13 @@ import unittest
 
 from daemon import Daemon, EventCollector, assert_error, JSON_TYPE
 
-DEFAULTS = {"language": None, "popup_on_incoming": True, "ring_volume": 80}
+DEFAULTS = {"language": None, "popup_on_incoming": True, "ring_volume": 80,
+            "jitter_buffer_ms": 60}
 
 GOOD = [("language", "ru"), ("language", "en"), ("language", None),
         ("popup_on_incoming", False), ("popup_on_incoming", True),
-        ("ring_volume", 0), ("ring_volume", 100), ("ring_volume", 37)]
+        ("ring_volume", 0), ("ring_volume", 100), ("ring_volume", 37),
+        ("jitter_buffer_ms", 20), ("jitter_buffer_ms", 500), ("jitter_buffer_ms", 80)]
 
 BAD = [("language", "de", {"bad_choice"}), ("language", "RU", {"bad_choice"}),
        ("language", "", {"bad_choice", "too_short"}),
@@ -27,6 +29,9 @@ BAD = [("language", "de", {"bad_choice"}), ("language", "RU", {"bad_choice"}),
        ("ring_volume", 50.5, {"wrong_type"}),
        ("ring_volume", True, {"wrong_type"}),
        ("ring_volume", None, {"wrong_type", "required"}),
+       ("jitter_buffer_ms", 19, {"out_of_range"}),
+       ("jitter_buffer_ms", 501, {"out_of_range"}),
+       ("jitter_buffer_ms", "60", {"wrong_type"}),
        ("theme", "dark", {"unknown_field"}),
        ("ringVolume", 5, {"unknown_field"})]
 
@@ -98,7 +103,8 @@ class SettingsTest(unittest.TestCase):
                                "x": {"unknown_field"}})
 
     def test_persist_across_restart_and_kill9(self):
-        want = {"language": "en", "popup_on_incoming": False, "ring_volume": 5}
+        want = {"language": "en", "popup_on_incoming": False, "ring_volume": 5,
+                "jitter_buffer_ms": 120}
         self.assertEqual(self.patch(want).json, want)
         self.d.restart()
         self.assertEqual(self.get(), want)
