@@ -31,6 +31,21 @@ export function tooSoon(button, event) {
   return event.detail === 0 && Date.now() < Number(button.dataset.armedAt || 0);
 }
 
+// Answer/Decline clicks in a list of incoming calls (the banner and the popup): act(id, action, button).
+export function onIncomingAction(list, act) {
+  list.addEventListener('click', (event) => {
+    const button = event.target.closest('button[data-action]');
+    if (!button || tooSoon(button, event)) return;
+    act(Number(button.closest('li[data-id]').dataset.id), button.dataset.action, button);
+  });
+}
+
+// After a failed answer/decline the list was redrawn: put the focus back on the same button.
+export function refocusAction(list, id, action) {
+  const again = list.querySelector('li[data-id="' + id + '"] [data-action="' + action + '"]');
+  if (again) again.focus();
+}
+
 export function createCalls(api, { accountLabel, onChange, showError, focusAfterEnd }) {
   const panel = byId('call-card');
   const list = byId('call-list');

@@ -12,7 +12,7 @@ import { byId, el } from './dom.js';
 import { t, language, onLanguageChange } from './i18n.js';
 import { describeError } from './field-errors.js';
 import { showNotification } from './notifications.js';
-import { guardButton, focusGuarded, tooSoon } from './calls.js';
+import { guardButton, focusGuarded, onIncomingAction, refocusAction } from './calls.js';
 import * as view from './call-view.js';
 
 const LOCK = 'arsphone-incoming-leader';
@@ -282,16 +282,11 @@ export function createIncoming(api, token, { settings, accountLabel, calls, show
       }
       showError(() => t(action === 'answer' ? 'incoming.answer_failed' : 'incoming.decline_failed', { error: describeError(err) }));
       render();
-      const again = list.querySelector('li[data-id="' + id + '"] [data-action="' + action + '"]');
-      if (again) again.focus();
+      refocusAction(list, id, action);
     }
   }
 
-  list.addEventListener('click', (event) => {
-    const button = event.target.closest('button[data-action]');
-    if (!button || tooSoon(button, event)) return;
-    act(Number(button.closest('li[data-id]').dataset.id), button.dataset.action, button);
-  });
+  onIncomingAction(list, act);
 
   if (channel) {
     channel.addEventListener('message', (event) => {

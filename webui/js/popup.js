@@ -8,7 +8,7 @@ import { t, setLanguage, resolveLanguage, onLanguageChange } from './i18n.js';
 import { createApi } from './api.js';
 import { connectEvents } from './events.js';
 import { describeError } from './field-errors.js';
-import { guardButton, focusGuarded, tooSoon } from './calls.js';
+import { guardButton, focusGuarded, onIncomingAction, refocusAction } from './calls.js';
 import * as view from './call-view.js';
 
 const KEY = 'arsphone.token';
@@ -193,16 +193,11 @@ async function act(id, action, button) {
     if (err.code === 'call_state' || err.code === 'not_found') return refresh(); // it stopped ringing meanwhile
     showAlert(() => t(action === 'answer' ? 'incoming.answer_failed' : 'incoming.decline_failed', { error: describeError(err) }));
     render();
-    const again = list.querySelector('li[data-id="' + id + '"] [data-action="' + action + '"]');
-    if (again) again.focus();
+    refocusAction(list, id, action);
   }
 }
 
-list.addEventListener('click', (event) => {
-  const button = event.target.closest('button[data-action]');
-  if (!button || tooSoon(button, event)) return;
-  act(Number(button.closest('li[data-id]').dataset.id), button.dataset.action, button);
-});
+onIncomingAction(list, act);
 
 onLanguageChange(() => {
   if (statusKey) say(...statusKey);
