@@ -15,7 +15,7 @@
 
 struct ars_sip_reg {
 	struct ars_sip_txns *txns;
-	char *user, *domain, *display_name, *auth_username, *password, *instance;
+	char *user, *domain, *aor, *auth_username, *password, *instance;
 	int expires;
 	bool secure;
 	char *call_id, *from_tag, *via_host, *contact;
@@ -56,11 +56,8 @@ static void send_register(struct ars_sip_reg *r, int expires)
 	ars_sip_msg_addf(req, "Via", "SIP/2.0/%s %s;branch=%s;rport", r->secure ? "WSS" : "WS",
 			 r->via_host, branch);
 	ars_sip_msg_add(req, "Max-Forwards", "70");
-	g_autofree char *aor = g_strdup_printf("<sip:%s@%s>", r->user, r->domain);
-	g_autofree char *named = r->display_name ? g_strdup_printf("\"%s\" %s", r->display_name, aor)
-						 : g_strdup(aor);
-	ars_sip_msg_addf(req, "From", "%s;tag=%s", named, r->from_tag);
-	ars_sip_msg_add(req, "To", named);
+	ars_sip_msg_addf(req, "From", "%s;tag=%s", r->aor, r->from_tag);
+	ars_sip_msg_add(req, "To", r->aor);
 	ars_sip_msg_add(req, "Call-ID", r->call_id);
 	ars_sip_msg_addf(req, "CSeq", "%u REGISTER", ++r->cseq);
 	ars_sip_msg_addf(req, "Contact", "%s;expires=%d", r->contact, expires);
@@ -226,7 +223,7 @@ struct ars_sip_reg *ars_sip_reg_new(struct ars_sip_txns *txns, const struct ars_
 	r->txns = txns;
 	r->user = g_strdup(cfg->user);
 	r->domain = g_strdup(cfg->domain);
-	r->display_name = g_strdup(cfg->display_name);
+	r->aor = g_strdup(cfg->aor);
 	r->auth_username = g_strdup(cfg->auth_username ? cfg->auth_username : cfg->user);
 	r->password = g_strdup(cfg->password);
 	r->instance = g_strdup(cfg->instance);
@@ -258,7 +255,7 @@ void ars_sip_reg_free(struct ars_sip_reg *r)
 		memset(r->password, 0, strlen(r->password));
 	g_free(r->user);
 	g_free(r->domain);
-	g_free(r->display_name);
+	g_free(r->aor);
 	g_free(r->auth_username);
 	g_free(r->password);
 	g_free(r->instance);

@@ -9,7 +9,7 @@ struct ars_sip_reg;
 struct ars_sip_reg_config {
 	const char *user;	   /* AOR user part */
 	const char *domain;	   /* AOR and Request-URI host */
-	const char *display_name;  /* or NULL */
+	const char *aor;	   /* From/To: "Name" <sip:user@domain> */
 	const char *auth_username; /* digest user */
 	const char *password;	   /* or NULL */
 	const char *instance;	   /* "urn:uuid:..." */

@@ -356,7 +356,7 @@ struct ars_sip_ua *ars_sip_ua_new(const struct ars_sip_ua_env *env, struct ars_a
 	ua->reg_cfg = (struct ars_sip_reg_config){
 		.user = a->username,
 		.domain = a->domain,
-		.display_name = a->display_name,
+		.aor = ua->local_uri,
 		.auth_username = a->auth_username ? a->auth_username : a->username,
 		.password = a->password,
 		.instance = ua->instance,

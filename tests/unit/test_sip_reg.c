@@ -55,7 +55,7 @@ static void setup(struct fixture *f, gconstpointer data)
 	struct ars_sip_reg_config cfg = {
 		.user = "505",
 		.domain = "pbx.example",
-		.display_name = "Reception",
+		.aor = "\"Reception\" <sip:505@pbx.example>",
 		.auth_username = "505",
 		.password = data ? data : "secret",
 		.instance = INSTANCE,
@@ -244,7 +244,8 @@ static void test_timeout(struct fixture *f, gconstpointer data)
 static void test_no_password(struct fixture *f, gconstpointer data)
 {
 	ars_sip_reg_free(f->reg);
-	struct ars_sip_reg_config cfg = {.user = "505", .domain = "pbx.example", .auth_username = "505",
+	struct ars_sip_reg_config cfg = {.user = "505", .domain = "pbx.example", .aor = "<sip:505@pbx.example>",
+					 .auth_username = "505",
 					 .instance = INSTANCE, .expires = 600};
 	f->reg = ars_sip_reg_new(f->txns, &cfg, on_result, f);
 	ars_sip_reg_start(f->reg);
