@@ -84,6 +84,16 @@ int ars_audio_out_parse(const char *spec, struct ars_audio_out *out, char **err)
 	return -EINVAL;
 }
 
+char *ars_audio_out_tones_path(const struct ars_audio_out *out)
+{
+	if (out->kind != ARS_AUDIO_OUT_FILE)
+		return NULL;
+	size_t len = strlen(out->path);
+	if (g_str_has_suffix(out->path, ".wav"))
+		len -= 4;
+	return g_strdup_printf("%.*s.tones.wav", (int)len, out->path);
+}
+
 void ars_audio_in_clear(struct ars_audio_in *in)
 {
 	g_clear_pointer(&in->path, g_free);
@@ -140,15 +150,17 @@ static void file_need_data(GstAppSrc *src, guint length, gpointer user)
 	gst_app_src_push_buffer(src, buf);
 }
 
-static GstElement *file_source(const char *path, char **err)
+GstElement *ars_audio_pcm_loop_new(struct ars_wav *pcm)
 {
 	struct file_feed *f = g_new0(struct file_feed, 1);
 	f->start = GST_CLOCK_TIME_NONE;
-	if (ars_wav_read(path, &f->wav, err) != 0) {
+	f->wav = *pcm;
+	*pcm = (struct ars_wav){ 0 };
+	GstElement *src = gst_element_factory_make("appsrc", NULL);
+	if (!src) {
 		file_feed_free(f);
 		return NULL;
 	}
-	GstElement *src = gst_element_factory_make("appsrc", NULL);
 	g_autoptr(GstCaps) caps = gst_caps_new_simple(
 	    "audio/x-raw", "format", G_TYPE_STRING, "S16LE", "layout", G_TYPE_STRING, "interleaved",
 	    "channels", G_TYPE_INT, 1, "rate", G_TYPE_INT, (int)f->wav.rate, NULL);
@@ -156,6 +168,18 @@ static GstElement *file_source(const char *path, char **err)
 	             (guint64)(f->wav.rate / 50 * 2 * 3), NULL);
 	GstAppSrcCallbacks cb = { .need_data = file_need_data };
 	gst_app_src_set_callbacks(GST_APP_SRC(src), &cb, f, file_feed_free);
+	return src;
+}
+
+static GstElement *file_source(const char *path, char **err)
+{
+	struct ars_wav wav = { 0 };
+	if (ars_wav_read(path, &wav, err) != 0)
+		return NULL;
+	GstElement *src = ars_audio_pcm_loop_new(&wav);
+	ars_wav_clear(&wav);
+	if (!src)
+		*err = g_strdup("GStreamer element 'appsrc' is missing");
 	return src;
 }
 

@@ -26,6 +26,10 @@ struct ars_audio_out {
  * an existing directory. */
 int ars_audio_in_parse(const char *spec, struct ars_audio_in *out, char **err);
 int ars_audio_out_parse(const char *spec, struct ars_audio_out *out, char **err);
+/* Where the daemon's own tones (ring, ringback) go when the speaker is a
+ * file: PATH.wav becomes PATH.tones.wav (PATH gets ".tones.wav" when it
+ * does not end in .wav). NULL (no file) for auto and null. g_free. */
+char *ars_audio_out_tones_path(const struct ars_audio_out *out);
 void ars_audio_in_clear(struct ars_audio_in *in);
 void ars_audio_out_clear(struct ars_audio_out *out);
 
@@ -33,6 +37,12 @@ void ars_audio_out_clear(struct ars_audio_out *out);
  * audio/x-raw,format=S16LE,channels=1,rate=RATE. Files are read whole and
  * looped. Returns a floating reference, or NULL with *err set. */
 GstElement *ars_audio_source_new(const struct ars_audio_in *in, unsigned rate, char **err);
+
+/* A live appsrc giving `pcm` (taken: *pcm is emptied) again and again,
+ * timestamped from the running time at its first buffer; a sink or
+ * clocksync paces it. Floating reference, or NULL if appsrc is missing. */
+struct ars_wav;
+GstElement *ars_audio_pcm_loop_new(struct ars_wav *pcm);
 
 /* The element that ends the receive path: autoaudiosink for auto, a
  * non-syncing fakesink for null and file (the file is written from the

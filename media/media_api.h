@@ -3,6 +3,7 @@
  * server/media_link.c). */
 #pragma once
 #include "media/session.h"
+#include "media/tone_player.h"
 
 #define ARS_MEDIA_MODULE_SYMBOL "ars_media_module_api"
 
@@ -14,4 +15,7 @@ struct ars_media_api {
 	int (*session_set_remote)(struct ars_media_session *s, const char *sdp, bool is_offer, char **err);
 	int (*session_answer)(struct ars_media_session *s);
 	void (*session_free)(struct ars_media_session *s);
+	int (*tone_start)(struct ars_tone_player **out, enum ars_tone tone, unsigned volume,
+			  const char *audio_out, char **err);
+	void (*tone_stop)(struct ars_tone_player *p);
 };

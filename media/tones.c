@@ -41,6 +41,44 @@ double ars_media_level_dbfs(const int16_t *samples, size_t n)
 	return rms > 1e-6 ? 20.0 * log10(rms) : -120;
 }
 
+/* ---- call-progress tones ---------------------------------------------------- */
+
+static const struct {
+	double freqs[3]; /* 0-terminated */
+	double on_s, off_s;
+} patterns[] = {
+	[ARS_TONE_RING] = { { 440, 480, 0 }, 2.0, 4.0 },
+	[ARS_TONE_RINGBACK] = { { 425, 0, 0 }, 1.0, 4.0 },
+};
+
+const double *ars_tone_freqs(enum ars_tone tone)
+{
+	return patterns[tone].freqs;
+}
+
+void ars_tone_render(enum ars_tone tone, unsigned rate, double amplitude, struct ars_wav *out)
+{
+	const double *f = patterns[tone].freqs;
+	size_t nf = f[1] > 0 ? 2 : 1;
+	size_t on = (size_t)(patterns[tone].on_s * rate);
+	size_t ramp = rate / 200; /* 5 ms */
+	out->rate = rate;
+	out->n = on + (size_t)(patterns[tone].off_s * rate);
+	out->samples = g_new0(int16_t, out->n);
+	double peak = CLAMP(amplitude, 0.0, 1.0) * 32767.0 / (double)nf;
+	for (size_t i = 0; i < on; i++) {
+		double edge = 1.0;
+		if (i < ramp)
+			edge = (double)i / (double)ramp;
+		else if (on - i < ramp)
+			edge = (double)(on - i) / (double)ramp;
+		double v = 0;
+		for (size_t k = 0; k < nf; k++)
+			v += sin(2.0 * M_PI * f[k] * (double)i / rate);
+		out->samples[i] = (int16_t)lrint(v * peak * edge);
+	}
+}
+
 /* ---- WAV ---------------------------------------------------------------- */
 
 static uint32_t le32(const uint8_t *p)

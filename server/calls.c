@@ -1,8 +1,10 @@
-/* calls.c - calls across accounts and their media. DESIGN: a call's media
- * session is created with the call and freed when the call ends; the SIP
- * call object outlives that as history (and to acknowledge a 2xx that races
- * our CANCEL). Media events arrive on the main loop (media/session.h), so
- * nothing here is touched from another thread. */
+/* calls.c - calls across accounts, their media and the daemon's own
+ * call-progress tones. DESIGN: a call's media session is created with the
+ * call and freed when the call ends; the SIP call object outlives that as
+ * history (and to acknowledge a 2xx that races our CANCEL). Media events
+ * arrive on the main loop (media/session.h), so nothing here is touched
+ * from another thread. The tone (ring or ringback) follows from the states
+ * of all calls and is re-decided on every change. */
 #define G_LOG_DOMAIN "calls"
 
 #include "calls.h"
@@ -15,6 +17,8 @@
 
 #define MAX_ACTIVE 4	/* an INVITE beyond this gets 486 Busy Here */
 #define MAX_HISTORY 20
+#define RINGBACK_VOLUME 50 /* of 100; the ring follows the ring_volume setting */
+#define NO_TONE (-1)
 
 struct slot {
 	struct ars_calls *calls;
@@ -36,6 +40,8 @@ struct ars_calls {
 	struct ars_notify *notify;
 	GPtrArray *slots; /* of struct slot*, oldest first, owned */
 	gint64 next_id;
+	int tone; /* enum ars_tone playing (or that failed to), or NO_TONE */
+	struct ars_tone_player *tone_player;
 };
 
 static void drop_media(struct slot *s)
@@ -114,6 +120,60 @@ static void on_media(struct ars_media_session *ms, const struct ars_media_event 
 		drop_media(s);
 }
 
+/* --- call-progress tones ---------------------------------------------------------- */
+
+/* The ring while a call rings here and no call has audio; else the ringback
+ * while one of ours rings at the far end (until early media or the answer). */
+static int wanted_tone(struct ars_calls *calls)
+{
+	bool incoming = false, ringing_out = false, audio = false;
+	for (guint i = 0; i < calls->slots->len; i++) {
+		struct ars_call *c = ((struct slot *)calls->slots->pdata[i])->call;
+		switch (ars_call_state(c)) {
+		case ARS_CALL_INCOMING:
+			incoming |= ars_call_can_answer(c); /* not once the user answered */
+			break;
+		case ARS_CALL_RINGING:
+			ringing_out = true;
+			break;
+		case ARS_CALL_EARLY:
+		case ARS_CALL_ESTABLISHED:
+			audio = true;
+			break;
+		default:
+			break;
+		}
+	}
+	if (audio)
+		return NO_TONE;
+	return incoming ? ARS_TONE_RING : ringing_out ? ARS_TONE_RINGBACK : NO_TONE;
+}
+
+static void stop_tone(struct ars_calls *calls)
+{
+	if (calls->tone_player)
+		calls->media->tone_stop(g_steal_pointer(&calls->tone_player));
+	calls->tone = NO_TONE;
+}
+
+static void update_tone(struct ars_calls *calls)
+{
+	int want = wanted_tone(calls);
+	if (want == calls->tone)
+		return;
+	stop_tone(calls);
+	calls->tone = want;
+	unsigned volume = RINGBACK_VOLUME;
+	if (want == ARS_TONE_RING)
+		volume = (unsigned)json_integer_value(json_object_get(calls->settings, "ring_volume"));
+	if (want == NO_TONE || volume == 0 || !calls->media)
+		return;
+	g_autofree char *err = NULL;
+	if (calls->media->tone_start(&calls->tone_player, (enum ars_tone)want, volume, calls->audio_out,
+				     &err) != 0)
+		g_warning("no %s tone: %s", want == ARS_TONE_RING ? "ring" : "ringback", err);
+}
+
 /* --- slots ----------------------------------------------------------------------- */
 
 static void slot_free(gpointer data)
@@ -153,6 +213,7 @@ static void on_call_changed(struct ars_call *call, void *arg)
 		if (!s->in_media_event) /* else on_media frees it on the way out */
 			drop_media(s);
 	}
+	update_tone(s->calls);
 	ars_events_emit(s->calls->events, "call", json_pack("{s:o}", "call", ars_call_to_json(call)));
 }
 
@@ -315,6 +376,7 @@ int ars_calls_act(struct ars_calls *calls, gint64 id, const char *action)
 		ars_call_hangup(s->call);
 	else
 		return -EINVAL;
+	update_tone(calls); /* an answer stops the ring before the call changes state */
 	return 0;
 }
 
@@ -349,6 +411,7 @@ struct ars_calls *ars_calls_new(const struct ars_calls_config *cfg, struct ars_e
 	calls->settings = cfg->settings;
 	calls->events = events;
 	calls->slots = g_ptr_array_new_with_free_func(slot_free);
+	calls->tone = NO_TONE;
 	return calls;
 }
 
@@ -365,6 +428,7 @@ void ars_calls_free(struct ars_calls *calls)
 {
 	if (!calls)
 		return;
+	stop_tone(calls);
 	g_ptr_array_unref(calls->slots);
 	g_free(calls->audio_in);
 	g_free(calls->audio_out);

@@ -147,7 +147,8 @@ static int parse_and_run(int argc, char **argv, struct options *o)
 		{"audio-in", 0, 0, G_OPTION_ARG_STRING, &o->audio_in,
 		 "What calls send: auto (the microphone), tone:HZ, file:PATH.wav or silence", "SPEC"},
 		{"audio-out", 0, 0, G_OPTION_ARG_STRING, &o->audio_out,
-		 "Where calls play: auto (the speaker), null or file:PATH.wav", "SPEC"},
+		 "Where calls and their ring/ringback tones play: auto (the speaker), null or file:PATH.wav "
+		 "(tones go to PATH.tones.wav)", "SPEC"},
 		{"version", 0, 0, G_OPTION_ARG_NONE, &o->version, "Print the version and exit", NULL},
 		{NULL},
 	};

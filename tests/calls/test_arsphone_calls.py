@@ -18,6 +18,11 @@ the SIP lines it saw). Covered (api.md "Calls", issue 4 "Tests"):
     lab's Kamailio), a callee already in a call (SIP.js answers 486) (9);
   - codecs: SIP.js offering only PCMU / only PCMA, and answering our offer
     with only PCMU / only PCMA: tones both ways, codec in the API (c);
+  - the daemon's own tones on its speaker (--audio-out file:X.wav puts them
+    in X.tones.wav): the ring of an incoming call (440+480 Hz) from the
+    INVITE until the answer or the caller's CANCEL, the ringback of our
+    call (425 Hz) from the 180 until the answer, no ring at ring_volume 0
+    (r);
   - media failure: arsphone's media leg is cut mid-call (nftables inside
     the namespace drops UDP to/from rtpengine's port for it): arsphone ends
     the call itself with a clear reason and sends BYE with a Reason header,
@@ -447,6 +452,87 @@ class ArsphoneCalls(unittest.TestCase):
 
     def test_c4_sipjs_answers_only_pcma(self):
         self.codec_out("PCMA")
+
+    # ---------------------------------------------------- ring and ringback
+    def tones_file(self):
+        return self.wav[:-len(".wav")] + ".tones.wav"
+
+    def fresh_tones(self):
+        if os.path.exists(self.tones_file()):
+            os.unlink(self.tones_file())
+
+    def check_tone_played(self, freqs, at_least_s, at_most_s):
+        """The tones file is complete (its header written when the tone
+        stopped), holds freqs in its first second, and lasted as long as
+        the test saw the call ring (at_least_s) but not past the moment the
+        call stopped ringing (at_most_s, measured from before the call was
+        made)."""
+        path = self.tones_file()
+        self.assertTrue(os.path.exists(path), "no tone was played")
+        for hz in freqs:
+            res = tones.detect_in_wav(path, hz, skip_s=0.1, seconds=0.8)
+            self.assertTrue(tones.tone_present(res), res)
+        dur = tones.detect_in_wav(path, freqs[0], skip_s=0)["duration_s"]
+        self.assertGreaterEqual(dur, at_least_s - 0.1)
+        self.assertLessEqual(dur, at_most_s + 0.1)
+        return dur
+
+    def test_r1_ring_until_answered(self):
+        self.fresh_tones()
+        t_dial = time.monotonic()
+        incoming = self.peer_ringing_here()
+        t_seen = time.monotonic()
+        time.sleep(1.5)
+        t_answer = time.monotonic()
+        self.post(incoming["id"], "answer")
+        t_answered = time.monotonic()
+        dur = self.check_tone_played([440, 480], t_answer - t_seen,
+                                     t_answered - t_dial)
+        self.wait_call(incoming["id"], ("established",))
+        self.peer.hangup()
+        self.ended(incoming["id"], "remote", None)
+        sys.stderr.write("ring: %.2f s, answer request after %.2f s\n"
+                         % (dur, t_answer - t_dial))
+
+    def test_r2_ring_stops_on_cancel(self):
+        self.fresh_tones()
+        t_dial = time.monotonic()
+        incoming = self.peer_ringing_here()
+        t_seen = time.monotonic()
+        time.sleep(1.0)
+        t_cancel = time.monotonic()
+        self.peer.hangup()
+        self.wait_call(incoming["id"], ("ended",))
+        t_ended = time.monotonic()
+        self.check_tone_played([440, 480], t_cancel - t_seen,
+                               t_ended - t_dial)
+
+    def test_r3_ringback_until_answered(self):
+        self.fresh_tones()
+        t_dial = time.monotonic()
+        call = self.ours_ringing_at_peer()
+        self.assertEqual(call["state"], "ringing", call)  # no early media
+        t_seen = time.monotonic()
+        time.sleep(1.5)
+        t_answer = time.monotonic()
+        self.peer.answer()
+        self.wait_call(call["id"], ("established",))
+        t_established = time.monotonic()
+        self.check_tone_played([425], t_answer - t_seen,
+                               t_established - t_dial)
+        self.post(call["id"], "hangup")
+        self.ended(call["id"], "local", None)
+
+    def test_r4_no_ring_at_volume_zero(self):
+        self.api("PATCH", "/api/v1/settings", {"ring_volume": 0}, expect=200)
+        self.addCleanup(self.api, "PATCH", "/api/v1/settings",
+                        {"ring_volume": 80}, expect=200)
+        self.fresh_tones()
+        incoming = self.peer_ringing_here()
+        time.sleep(1.0)
+        self.assertFalse(os.path.exists(self.tones_file()))
+        self.post(incoming["id"], "decline")
+        self.ended(incoming["id"], "local", 603)
 
     # -------------------------------------------------------- media failure
     def rtpengine_port_towards_us(self):

@@ -1,10 +1,12 @@
-/* Unit tests of media/tones.c: the Goertzel detector tells tones apart and
- * the WAV writer/reader round-trip. */
+/* Unit tests of media/tones.c: the Goertzel detector tells tones apart, the
+ * call-progress patterns have their frequencies and cadence, and the WAV
+ * writer/reader round-trip. */
 #include "media/tones.h"
 
 #include <errno.h>
 #include <math.h>
 #include <glib/gstdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int16_t *sine(double hz, unsigned rate, size_t n, double amp)
@@ -41,6 +43,46 @@ static void test_detect(void)
 	g_assert_cmpfloat(ars_media_detect_tone(silence, 4800, 48000, 30000), ==, 0);
 }
 
+/* Ring: 440+480 Hz for 2 s then 4 s of silence; ringback: 425 Hz 1 s / 4 s;
+ * the peak follows the amplitude asked for. */
+static void test_patterns(void)
+{
+	static const struct {
+		enum ars_tone tone;
+		double on_s, period_s, other_hz;
+	} cases[] = {
+		{ ARS_TONE_RING, 2.0, 6.0, 425 },
+		{ ARS_TONE_RINGBACK, 1.0, 5.0, 440 },
+	};
+	for (size_t c = 0; c < G_N_ELEMENTS(cases); c++) {
+		struct ars_wav w = { 0 };
+		ars_tone_render(cases[c].tone, 16000, 0.5, &w);
+		g_assert_cmpuint(w.rate, ==, 16000);
+		g_assert_cmpuint(w.n, ==, (size_t)(cases[c].period_s * 16000));
+		size_t on = (size_t)(cases[c].on_s * 16000);
+		const double *f = ars_tone_freqs(cases[c].tone);
+		double sum = 0;
+		for (size_t k = 0; f[k] > 0; k++)
+			sum += ars_media_detect_tone(w.samples + 800, on - 1600, 16000, f[k]);
+		g_assert_cmpfloat(sum, >, 0.9); /* all the power is in the pattern's tones */
+		g_assert_cmpfloat(ars_media_detect_tone(w.samples + 800, on - 1600, 16000, cases[c].other_hz), <,
+		                  0.05);
+		int peak = 0;
+		for (size_t i = 0; i < on; i++)
+			peak = MAX(peak, abs(w.samples[i]));
+		g_assert_cmpint(peak, >, 14000);
+		g_assert_cmpint(peak, <=, 16384);
+		g_assert_cmpint(w.samples[0], ==, 0); /* ramped in */
+		g_assert_cmpfloat(ars_media_level_dbfs(w.samples + on, w.n - on), ==, -120);
+		ars_wav_clear(&w);
+	}
+	/* amplitude 0: silence */
+	struct ars_wav w = { 0 };
+	ars_tone_render(ARS_TONE_RING, 8000, 0, &w);
+	g_assert_cmpfloat(ars_media_level_dbfs(w.samples, w.n), ==, -120);
+	ars_wav_clear(&w);
+}
+
 static void test_wav_roundtrip(void)
 {
 	g_autofree char *dir = g_dir_make_tmp("ars-wav-XXXXXX", NULL);
@@ -73,6 +115,7 @@ int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/media/tones/detect", test_detect);
+	g_test_add_func("/media/tones/patterns", test_patterns);
 	g_test_add_func("/media/tones/wav", test_wav_roundtrip);
 	return g_test_run();
 }
