@@ -105,11 +105,17 @@ static void warmup_free(gpointer p)
 	g_free(w);
 }
 
-/* Worker thread: a throwaway webrtcbin makes one offer. */
+/* Worker thread: every element a call uses is made once (its plugin gets
+ * loaded), then a throwaway webrtcbin makes one offer. */
 static void warmup_thread(GTask *task, gpointer source, gpointer data, GCancellable *c)
 {
 	struct warmup *w = data;
 	gint64 t0 = g_get_monotonic_time();
+	for (size_t i = 0; i < G_N_ELEMENTS(needed); i++) {
+		GstElement *e = gst_element_factory_make(needed[i].element, NULL);
+		if (e)
+			gst_object_unref(gst_object_ref_sink(e));
+	}
 	GstElement *pipe = gst_pipeline_new("ars-warmup");
 	GstElement *wb = gst_element_factory_make("webrtcbin", NULL);
 	gst_bin_add(GST_BIN(pipe), wb);

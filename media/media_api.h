@@ -8,6 +8,7 @@
 #define ARS_MEDIA_MODULE_SYMBOL "ars_media_module_api"
 
 struct ars_media_api {
+	int (*warmup)(ars_media_warmup_h *done, void *arg, char **err);
 	int (*config_check)(const struct ars_media_config *cfg, char **err);
 	int (*session_new)(struct ars_media_session **out, const struct ars_media_config *cfg,
 			   ars_media_event_h *h, void *arg, char **err);

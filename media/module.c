@@ -8,6 +8,7 @@ const struct ars_media_api *ars_media_module_api(void);
 const struct ars_media_api *ars_media_module_api(void)
 {
 	static const struct ars_media_api api = {
+		.warmup = ars_media_warmup,
 		.config_check = ars_media_config_check,
 		.session_new = ars_media_session_new,
 		.session_offer = ars_media_session_offer,

@@ -7,6 +7,7 @@
 
 #include "ars_config.h"
 #include "settings.h"
+#include "warmup.h"
 
 #include <errno.h>
 #include <string.h>
@@ -67,8 +68,9 @@ json_t *ars_api_status(struct ars_api_ctx *ctx)
 	}
 	if (err)
 		g_warning("%s", err->message);
-	return json_pack("{s:s, s:o, s:o}", "version", ARS_VERSION, "accounts", list, "calls",
-			 ctx->calls ? ars_calls_list(ctx->calls, true) : json_array());
+	return json_pack("{s:s, s:o, s:o, s:o}", "version", ARS_VERSION, "accounts", list, "calls",
+			 ctx->calls ? ars_calls_list(ctx->calls, true) : json_array(), "media",
+			 ctx->warmup ? ars_warmup_json(ctx->warmup) : json_null());
 }
 
 static void get_status(struct ars_api_ctx *ctx, const struct request *req, struct ars_api_reply *rep)
@@ -315,6 +317,22 @@ static void hangup_call(struct ars_api_ctx *ctx, const struct request *req, stru
 	act_on_call(ctx, req, rep, "hangup");
 }
 
+/* --- media ------------------------------------------------------------------- */
+
+static void warm_media(struct ars_api_ctx *ctx, const struct request *req, struct ars_api_reply *rep)
+{
+	g_autofree char *err = NULL;
+	if (!ctx->warmup) {
+		ars_api_error(rep, 503, "media_unavailable", "this daemon has no media layer", NULL);
+		return;
+	}
+	if (ars_warmup_start(ctx->warmup, &err) != 0) {
+		ars_api_error(rep, 503, "media_unavailable", err, NULL);
+		return;
+	}
+	reply(rep, 202, ars_warmup_json(ctx->warmup));
+}
+
 /* --- settings --------------------------------------------------------------- */
 
 static void get_settings(struct ars_api_ctx *ctx, const struct request *req,
@@ -369,6 +387,7 @@ static const struct route {
 	{"/api/v1/calls/{id}/answer", "POST", {{"POST", answer_call, false}}},
 	{"/api/v1/calls/{id}/decline", "POST", {{"POST", decline_call, false}}},
 	{"/api/v1/calls/{id}/hangup", "POST", {{"POST", hangup_call, false}}},
+	{"/api/v1/media/warmup", "POST", {{"POST", warm_media, false}}},
 	{"/api/v1/settings", "GET, PATCH", {{"GET", get_settings, false}, {"PATCH", patch_settings, true}}},
 };
 

@@ -15,6 +15,7 @@ struct ars_api_ctx {
 	json_t *settings; /* every known setting's current value; updated on PATCH */
 	struct ars_phone *phone; /* NULL: no SIP (unit tests) */
 	struct ars_calls *calls; /* NULL: no calls (unit tests) */
+	struct ars_warmup *warmup; /* NULL: no media (unit tests) */
 };
 
 struct ars_api_reply {

@@ -7,6 +7,7 @@
 
 #include "api.h"
 #include "calls.h"
+#include "warmup.h"
 #include "notify.h"
 #include "events.h"
 #include "http.h"
@@ -20,6 +21,7 @@ struct ars_app {
 	struct ars_events *events;
 	struct lws_context *lws;
 	struct ars_calls *calls;
+	struct ars_warmup *warmup;
 	struct ars_notify *notify;
 	struct ars_phone *phone;
 	guint start_src;
@@ -88,6 +90,8 @@ struct ars_app *ars_app_new(const struct ars_app_config *cfg, GError **err)
 	app->phone = ars_phone_new(app->lws, cfg->data_dir, cfg->sip_trace, app->store, app->events, &hooks);
 	app->api.phone = app->phone;
 	app->api.calls = app->calls;
+	app->warmup = ars_warmup_new();
+	app->api.warmup = app->warmup;
 
 	ars_guard_init(&guard, cfg->listen_ip, cfg->port, cfg->token);
 	app->http = ars_http_start(cfg->listen_fd, &guard, &app->api, err);
@@ -110,6 +114,7 @@ void ars_app_free(struct ars_app *app)
 	ars_calls_hangup_all(app->calls);
 	ars_phone_shutdown(app->phone);
 	ars_calls_free(app->calls);
+	ars_warmup_free(app->warmup);
 	ars_notify_free(app->notify);
 	ars_http_stop(app->http);
 	ars_sip_flow_context_free(app->lws);

@@ -83,6 +83,13 @@ async function main() {
       }
     });
 
+    await check('the media stays cold until the number field is used, then warms up', async () => {
+      const before = (await api(daemon, 'GET', '/status')).body.media;
+      assert(before.state === 'cold', 'media before the dialpad is used: ' + JSON.stringify(before));
+      await page.locator('#dial-number').focus();
+      await until(async () => (await api(daemon, 'GET', '/status')).body.media.state === 'warm', 30, 'media warm');
+    });
+
     await check('the dialpad takes keys, backspace works, Call is disabled with a visible reason', async () => {
       for (const key of ['1', '2', '#', '0']) await page.locator(`#dialpad-form button[data-key="${key}"]`).click();
       assert((await page.locator('#dial-number').inputValue()) === '12#0', 'number after clicks');

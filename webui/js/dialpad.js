@@ -108,6 +108,17 @@ export function createDialpad(api, { onPlaced }) {
     }
   }
 
+  // The first sign that the user is about to call readies the daemon's media (GStreamer's plugins, the DTLS
+  // certificate), so that this first call is as fast as any later one. A failure here shows when Call is used.
+  let warmed = false;
+  function warmUp() {
+    if (warmed) return;
+    warmed = true;
+    api.post('/media/warmup').catch(() => {});
+  }
+  number.addEventListener('focus', warmUp);
+  form.addEventListener('click', warmUp);
+
   for (const key of form.querySelectorAll('button[data-key]')) {
     key.addEventListener('click', () => {
       number.value += key.dataset.key;
