@@ -9,10 +9,13 @@ from inside its page) is called by, and calls, the phone under test:
   1. arsphone (505) with --audio-in tone:440 --audio-out null --sip-trace:
      - idle registered (--idle s, before any call: the media module is not
        loaded yet): CPU % of one core, PSS, threads;
+     - the media warm-up the page asks for when the user starts to dial
+       (POST /api/v1/media/warmup; skipped with --cold): how long it took,
+       and idle PSS once warm;
      - --calls outgoing calls: API request -> first INVITE on the wire and
        first INVITE -> established (the `call` event) / -> media connected
        (log line), and the peer's answer -> our established; the first call
-       separately (it loads the media module);
+       separately (with --cold it loads the media module itself);
      - --calls incoming calls: INVITE received -> `incoming` event, and
        answer request (POST .../answer) -> 200 sent;
      - one call held --seconds (30 s): CPU, PSS (max of 1 s samples),
@@ -31,7 +34,7 @@ ratios, then one `bench-call:` JSON line. Asserts nothing about timings;
 exits non-zero only when a call cannot be made at all.
 
     python3 bench/call.py [--binary build/arsphone] [--seconds 30]
-                          [--idle 10] [--calls 5]
+                          [--idle 10] [--calls 5] [--cold]
 Needs root and what the call lab needs (tests/calls/meson.build).
 """
 
@@ -209,6 +212,20 @@ class Bench:
                                                 t_est),
         }
 
+    def ars_warmup(self, pid):
+        """What the page does when the user starts to dial."""
+        self.api("POST", "/api/v1/media/warmup", None, 202)
+        deadline = time.monotonic() + 30
+        while True:
+            m = self.api("GET", "/api/v1/status", None, 200)["media"]
+            if m["state"] in ("warm", "failed") or time.monotonic() > deadline:
+                break
+            time.sleep(0.02)
+        if m["state"] != "warm":
+            raise RuntimeError("media warm-up: %s" % m)
+        time.sleep(1)
+        return {"ms": round(m["ms"], 1), "idle_warm": measure(pid, 3)}
+
     def ars_hangup(self, call_id):
         self.api("POST", "/api/v1/calls/%d/hangup" % call_id, None, 200)
         self.call_event(call_id, ("ended",), 0)
@@ -255,6 +272,7 @@ class Bench:
         res["pid_exe"] = os.readlink("/proc/%d/exe" % pid)
         time.sleep(2)
         res["idle_registered"] = measure(pid, o.idle)
+        res["warmup"] = None if o.cold else self.ars_warmup(pid)
 
         outs = []
         for _ in range(o.calls):
@@ -403,6 +421,12 @@ def report(out, opts):
     for who, r in (("arsphone", a), ("SIP.js", s)):
         print("\n%s:" % who)
         print("  start -> registered        %d ms" % r["start_to_registered_ms"])
+        if who == "arsphone":
+            w = r.get("warmup")
+            print("  media warm-up before the first call: %s"
+                  % ("none (--cold)" if not w else
+                     "%.0f ms; idle PSS once warm %.1f MB"
+                     % (w["ms"], w["idle_warm"]["pss_mb"])))
         print("  outgoing, first call:")
         for label, k in rows:
             print("    %-36s %s" % (label, fmt(r["first_out_call"][k])))
@@ -475,6 +499,8 @@ def main():
     ap.add_argument("--seconds", type=float, default=30)
     ap.add_argument("--idle", type=float, default=10)
     ap.add_argument("--calls", type=int, default=5)
+    ap.add_argument("--cold", action="store_true",
+                    help="no media warm-up before the first call")
     opts = ap.parse_args()
     why = missing_requirements()
     if why:
