@@ -133,10 +133,10 @@ class CallLab:
         return p
 
     # ------------------------------------------------------------ arsphone
-    def start_arsphone(self, args=(), **kw):
+    def start_arsphone(self, args=(), env=None, **kw):
         """$ARSPHONE_BIN inside the namespace (started and with its event
-        reader running); stopped by close(). Use its API inside
-        `with lab.ns.entered():`."""
+        reader running; env adds to its environment); stopped by close().
+        Use its API inside `with lab.ns.entered():`."""
         from arsphone import Arsphone
 
         ns = self.ns
@@ -146,6 +146,7 @@ class CallLab:
                 return ns.argv(super().command())
 
         d = ArsphoneInNs(args=list(args), **kw)
+        d.env.update(env or {})
         self.daemons.append(d)
         with ns.entered():
             d.start()

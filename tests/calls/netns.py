@@ -377,11 +377,13 @@ class NetNS:
                 + ([SETSID] if own_session else []) + list(argv))
 
     def run(self, argv, timeout=60, check=True, **kw):
-        """Run argv inside and wait; returns CompletedProcess (text)."""
+        """Run argv inside and wait; returns CompletedProcess (text unless
+        text=False)."""
         kw.setdefault("stdin", subprocess.DEVNULL)
         kw.setdefault("stdout", subprocess.PIPE)
         kw.setdefault("stderr", subprocess.PIPE)
-        proc = subprocess.run(self.argv(argv, own_session=False), text=True,
+        kw.setdefault("text", True)
+        proc = subprocess.run(self.argv(argv, own_session=False),
                               timeout=timeout, **kw)
         if check and proc.returncode != 0:
             raise RuntimeError("in %s: %s failed (%d): %s%s" % (
