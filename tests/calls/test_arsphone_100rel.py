@@ -20,7 +20,6 @@ own SIP lines.
 Run (root): ARSPHONE_BIN=build/arsphone python3 tests/calls/test_arsphone_100rel.py
 """
 
-import json
 import os
 import re
 import signal
@@ -30,11 +29,10 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import tones                                      # noqa: E402
-from lab import CallLab, missing_requirements    # noqa: E402
+import test_arsphone_calls as base              # noqa: E402  (not its class: its tests would run here)
 from arsphone import sip_trace_messages          # noqa: E402  (tests/interop, via lab)
 
-OURS, THEIRS = 440, 880
+OURS = base.OURS
 
 
 def header(text, name):
@@ -49,44 +47,18 @@ def cseq(text):
 
 
 class Arsphone100rel(unittest.TestCase):
+    """The lab, arsphone and its helpers are test_arsphone_calls.py's
+    (borrowed, so that its own tests do not run here)."""
     lab = None
-
-    @classmethod
-    def setUpClass(cls):
-        why = missing_requirements()
-        if why:
-            raise RuntimeError("the call lab cannot run here: " + why)
-        if not os.environ.get("ARSPHONE_BIN"):
-            raise RuntimeError("set ARSPHONE_BIN")
-        cls.lab = CallLab().start()
-        try:
-            cls.wav = os.path.join(cls.lab.dir, "arsphone-heard.wav")
-            cls.d = cls.lab.start_arsphone(args=["--audio-in", "tone:%d" % OURS,
-                                                 "--audio-out", "file:" + cls.wav])
-            with cls.lab.ns.entered():
-                cls.acc = cls.d.create_account(**cls.lab.arsphone_account("505"))
-                cls.d.wait(cls.acc["id"], "registered", timeout=15)
-            cls.peer = cls.lab.phone("sipjs", THEIRS)
-            cls.peer.register("506", "secret506", cls.lab.kam.wss_url(),
-                              rel100="required")
-        except BaseException:
-            sys.stderr.write(cls.lab.report())
-            cls.lab.close()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        if cls.lab:
-            cls.lab.close()
-
-    def run(self, result=None):
-        before = len(result.failures) + len(result.errors) if result else 0
-        out = super().run(result)
-        if result and len(result.failures) + len(result.errors) > before:
-            sys.stderr.write("\n==== %s failed: lab logs ====\n%s\n"
-                             % (self.id(), self.lab.report()))
-            sys.stderr.write("sipjs: %s\n" % json.dumps(self.peer.snapshot()))
-        return out
+    peer_options = {"rel100": "required"}
+    setUpClass = classmethod(base.ArsphoneCalls.setUpClass.__func__)
+    tearDownClass = classmethod(base.ArsphoneCalls.tearDownClass.__func__)
+    api = base.ArsphoneCalls.api
+    wait_call = base.ArsphoneCalls.wait_call
+    wait_incoming = base.ArsphoneCalls.wait_incoming
+    check_sipjs_heard_us = base.ArsphoneCalls.check_sipjs_heard_us
+    check_arsphone_heard_them = base.ArsphoneCalls.check_arsphone_heard_them
+    run = base.ArsphoneCalls.run
 
     def setUp(self):
         self.trace_mark = len(self.d.log_text())
@@ -99,21 +71,6 @@ class Arsphone100rel(unittest.TestCase):
                     self.d.api("POST", "/api/v1/calls/%d/hangup" % c["id"])
 
     # ------------------------------------------------------------ helpers
-    def api(self, method, path, body=None, expect=None):
-        with self.lab.ns.entered():
-            return self.d.api(method, path, body, expect=expect).json
-
-    def wait_call(self, call_id, states, timeout=15):
-        deadline = time.monotonic() + timeout
-        while True:
-            call = self.api("GET", "/api/v1/calls/%d" % call_id, expect=200)
-            if call["state"] in states:
-                return call
-            if time.monotonic() > deadline:
-                raise AssertionError("call %d is %s, not %s: %s"
-                                     % (call_id, call["state"], states, call))
-            time.sleep(0.05)
-
     def trace(self):
         return sip_trace_messages(self.d.log_text()[self.trace_mark:])
 
@@ -125,34 +82,6 @@ class Arsphone100rel(unittest.TestCase):
         snap = self.peer.snapshot()
         return [(line, cs) for _, d, line, cs in snap["sip"]
                 if d == direction and line.startswith(prefix)]
-
-    def check_sipjs_heard_us(self):
-        heard, own = self.peer.detect_tone([OURS, THEIRS], ms=1500)
-        self.assertGreater(heard["snr_db"], 30, (heard, own))
-        self.assertAlmostEqual(heard["peak_hz"], OURS, delta=15, msg=heard)
-
-    def check_arsphone_heard_them(self):
-        deadline = time.monotonic() + 5
-        while True:
-            theirs = tones.detect_in_wav(self.wav, THEIRS, skip_s=0.5)
-            if theirs["blocks"] or time.monotonic() > deadline:
-                break
-            time.sleep(0.1)
-        ours = tones.detect_in_wav(self.wav, OURS, skip_s=0.5)
-        self.assertGreater(theirs["duration_s"], 1.0, theirs)
-        self.assertTrue(tones.tone_present(theirs), (theirs, ours))
-        self.assertLess(ours["level_db"], theirs["level_db"] - 20, (theirs, ours))
-
-    def wait_incoming(self, timeout=15):
-        deadline = time.monotonic() + timeout
-        while True:
-            calls = self.api("GET", "/api/v1/calls", expect=200)["calls"]
-            incoming = next((c for c in calls if c["state"] == "incoming"), None)
-            if incoming:
-                return incoming
-            if time.monotonic() > deadline:
-                self.fail("no incoming call: %s" % calls)
-            time.sleep(0.05)
 
     def wait_for(self, what, fn, timeout=10):
         deadline = time.monotonic() + timeout
