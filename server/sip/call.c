@@ -5,12 +5,13 @@
 
 #include "call.h"
 
+#include "prack.h"
 #include "ars_config.h"
 
 #include <errno.h>
 #include <string.h>
 
-#define ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS"
+#define ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, PRACK"
 
 struct ars_call {
 	gint64 id, account_id;
@@ -30,6 +31,13 @@ struct ars_call {
 	bool got_provisional, cancel_pending, early_media;
 	bool answering; /* our answer is being prepared */
 	struct ars_sip_stxn *reoffer_st; /* a re-INVITE/UPDATE waiting for our answer */
+	bool confirmed; /* the dialog has its 2xx (before: an early dialog, or none) */
+
+	/* RFC 3262 */
+	uint32_t rseq_seen;	       /* outgoing: RSeq of the last reliable 1xx taken; 0: none */
+	struct ars_sip_ctxn *prack_tx; /* outgoing: our last PRACK until its final answer */
+	char *prack_rack;	       /* its RAck, for a retry with credentials */
+	struct ars_sip_rel1xx *rel1xx; /* incoming: our reliable 180 until its PRACK */
 
 	const struct ars_call_media_ops *ops;
 	void *media;
@@ -110,7 +118,7 @@ static void send_invite(struct ars_call *c)
 	ars_sip_msg_addf(m, "CSeq", "%u INVITE", ++c->cseq);
 	ars_sip_msg_add(m, "Contact", c->env.contact);
 	ars_sip_msg_add(m, "Allow", ALLOW);
-	ars_sip_msg_add(m, "Supported", "outbound");
+	ars_sip_msg_add(m, "Supported", ARS_SIP_CALL_SUPPORTED);
 	ars_sip_msg_add(m, "User-Agent", "arsphone/" ARS_VERSION);
 	ars_sip_credentials_add(&c->creds, m, "INVITE", c->remote_uri);
 	ars_sip_msg_set_body(m, "application/sdp", c->local_sdp, strlen(c->local_sdp));
@@ -118,6 +126,8 @@ static void send_invite(struct ars_call *c)
 	ars_sip_msg_free(c->invite);
 	c->invite = ars_sip_msg_copy(m);
 	c->got_provisional = false;
+	c->rseq_seen = 0;
+	g_clear_pointer(&c->dialog, ars_sip_dialog_free); /* an early one of the last INVITE */
 	c->invite_tx = ars_sip_ctxn_send(c->env.txns, m, on_invite_response, c);
 }
 
@@ -163,12 +173,19 @@ static void send_bye(struct ars_call *c, const char *reason_header)
 
 static void on_success(struct ars_call *c, const struct ars_sip_msg *resp)
 {
-	if (!c->dialog) {
-		c->dialog = ars_sip_dialog_new_uac(c->invite, resp, c->env.via_host, c->env.secure);
-		if (!c->dialog) {
+	if (!c->confirmed) {
+		/* §13.2.2.4: the 2xx sets the route set and remote target, an early
+		 * dialog's too; the CSeq goes on after its PRACKs. */
+		struct ars_sip_dialog *d = ars_sip_dialog_new_uac(c->invite, resp, c->env.via_host, c->env.secure);
+		if (!d) {
 			end(c, 0, "the answer to our INVITE has no Contact or To tag", "remote");
 			return;
 		}
+		if (c->dialog)
+			d->local_cseq = MAX(d->local_cseq, c->dialog->local_cseq);
+		ars_sip_dialog_free(c->dialog);
+		c->dialog = d;
+		c->confirmed = true;
 	}
 	/* §13.2.2.4: every 2xx (retransmissions too) gets an ACK. */
 	g_autoptr(ArsSipMsg) ack = ars_sip_dialog_request(c->dialog, "ACK", c->invite->cseq);
@@ -189,6 +206,102 @@ static void on_success(struct ars_call *c, const struct ars_sip_msg *resp)
 	set_state(c, ARS_CALL_ESTABLISHED);
 }
 
+/* The INVITE is cancelled (CANCEL now, or once a provisional allows it)
+ * and the call ends. */
+static void cancel_invite(struct ars_call *c, int code, const char *reason, const char *by)
+{
+	/* §9.1: no CANCEL before a provisional answer; it goes out with the
+	 * first one, or never when the INVITE was not sent yet. */
+	if (c->invite_tx && c->got_provisional)
+		send_cancel(c);
+	else if (c->invite_tx)
+		c->cancel_pending = true;
+	end(c, code, reason, by);
+}
+
+static void on_prack_response(const struct ars_sip_msg *resp, int err, void *arg);
+
+static void send_prack(struct ars_call *c, const char *rack)
+{
+	struct ars_sip_msg *m = ars_sip_dialog_request(c->dialog, "PRACK", 0);
+	ars_sip_msg_add(m, "RAck", rack);
+	ars_sip_credentials_add(&c->creds, m, "PRACK", m->ruri);
+	ars_sip_msg_add(m, "User-Agent", "arsphone/" ARS_VERSION);
+	ars_sip_msg_update_fields(m);
+	if (rack != c->prack_rack) {
+		g_free(c->prack_rack);
+		c->prack_rack = g_strdup(rack);
+	}
+	if (c->prack_tx) /* an earlier PRACK's answer no longer matters */
+		ars_sip_ctxn_forget(c->prack_tx);
+	c->prack_tx = ars_sip_ctxn_send(c->env.txns, m, on_prack_response, c);
+}
+
+static void on_prack_response(const struct ars_sip_msg *resp, int err, void *arg)
+{
+	struct ars_call *c = arg;
+	if (resp && resp->status < 200)
+		return;
+	c->prack_tx = NULL;
+	if (resp && resp->status < 300) {
+		ars_sip_credentials_answered(&c->creds);
+		return;
+	}
+	if (resp && (resp->status == 401 || resp->status == 407) && c->state != ARS_CALL_ENDED &&
+	    ars_sip_credentials_challenge(&c->creds, resp) == ARS_SIP_CHALLENGE_RETRY) {
+		send_prack(c, c->prack_rack);
+		return;
+	}
+	g_autofree char *text = resp ? failure_text(resp)
+				     : g_strdup(err == -ETIMEDOUT ? "no answer" : "the connection was lost");
+	g_info("call %" G_GINT64_FORMAT ": our PRACK failed: %s", c->id, text);
+	/* §12.2.1.2: a 481 or 408 (or no answer at all) ends the dialog; an
+	 * early one ends by cancelling the INVITE. Other failures leave it. */
+	bool gone = resp ? resp->status == 481 || resp->status == 408 : err == -ETIMEDOUT;
+	if (gone && !c->confirmed && c->state != ARS_CALL_ENDED) {
+		g_autofree char *why = g_strdup_printf("our PRACK failed: %s", text);
+		cancel_invite(c, resp ? resp->status : 408, why, "remote");
+	}
+}
+
+/* RFC 3262 §4: a reliable provisional is PRACKed once, in RSeq order, in
+ * the early dialog it makes. False when it must not be processed further
+ * (a retransmission, out of order, unusable). */
+static bool take_reliable(struct ars_call *c, const struct ars_sip_msg *resp)
+{
+	uint32_t rseq;
+	if (!ars_sip_rseq_parse(ars_sip_msg_get(resp, "RSeq"), &rseq)) {
+		g_info("call %" G_GINT64_FORMAT ": reliable %d without a valid RSeq ignored", c->id,
+		       resp->status);
+		return false;
+	}
+	if (c->dialog && g_strcmp0(c->dialog->remote_tag, resp->to_tag) != 0) {
+		/* A second early dialog (a forked INVITE): one is followed. */
+		g_info("call %" G_GINT64_FORMAT ": reliable %d of another early dialog ignored", c->id,
+		       resp->status);
+		return false;
+	}
+	if (c->rseq_seen && rseq != c->rseq_seen + 1) {
+		g_debug("call %" G_GINT64_FORMAT ": reliable %d with RSeq %u after %u: %s", c->id,
+			resp->status, rseq, c->rseq_seen,
+			rseq <= c->rseq_seen ? "a retransmission" : "out of order, ignored");
+		return false;
+	}
+	if (!c->dialog) {
+		c->dialog = ars_sip_dialog_new_uac(c->invite, resp, c->env.via_host, c->env.secure);
+		if (!c->dialog) {
+			g_info("call %" G_GINT64_FORMAT ": reliable %d without Contact or To tag ignored",
+			       c->id, resp->status);
+			return false;
+		}
+	}
+	c->rseq_seen = rseq;
+	ars_sip_credentials_answered(&c->creds); /* the INVITE got through */
+	g_autofree char *rack = g_strdup_printf("%u %u INVITE", rseq, c->invite->cseq);
+	send_prack(c, rack);
+	return true;
+}
+
 static void on_provisional(struct ars_call *c, const struct ars_sip_msg *resp)
 {
 	if (resp->status == 100)
@@ -199,6 +312,8 @@ static void on_provisional(struct ars_call *c, const struct ars_sip_msg *resp)
 		return;
 	}
 	if (c->state == ARS_CALL_ENDED)
+		return;
+	if (ars_sip_msg_has_option(resp, "Require", "100rel") && !take_reliable(c, resp))
 		return;
 	if (resp->body && !c->early_media) {
 		g_autofree char *sdp = g_strndup(resp->body, resp->body_len);
@@ -277,8 +392,8 @@ struct ars_call *ars_call_new_outgoing(const struct ars_call_env *env, gint64 id
 
 /* --- incoming ----------------------------------------------------------------- */
 
-static void reply(struct ars_call *c, struct ars_sip_stxn *st, int status, const char *reason,
-		  const char *sdp)
+static struct ars_sip_msg *response(struct ars_call *c, struct ars_sip_stxn *st, int status,
+				     const char *reason, const char *sdp)
 {
 	struct ars_sip_msg *resp = ars_sip_msg_new_response(ars_sip_stxn_request(st), status, reason,
 							    c->local_tag);
@@ -289,12 +404,18 @@ static void reply(struct ars_call *c, struct ars_sip_stxn *st, int status, const
 			ars_sip_msg_add(resp, "Record-Route", ars_sip_msg_get_nth(req, "Record-Route", i));
 		ars_sip_msg_add(resp, "Contact", c->env.contact);
 		ars_sip_msg_add(resp, "Allow", ALLOW);
-		ars_sip_msg_add(resp, "Supported", "outbound");
+		ars_sip_msg_add(resp, "Supported", ARS_SIP_CALL_SUPPORTED);
 	}
 	ars_sip_msg_add(resp, "User-Agent", "arsphone/" ARS_VERSION);
 	if (sdp)
 		ars_sip_msg_set_body(resp, "application/sdp", sdp, strlen(sdp));
-	ars_sip_stxn_reply(st, resp);
+	return resp;
+}
+
+static void reply(struct ars_call *c, struct ars_sip_stxn *st, int status, const char *reason,
+		  const char *sdp)
+{
+	ars_sip_stxn_reply(st, response(c, st, status, reason, sdp));
 }
 
 /* Answers the INVITE with a final status (the server transaction ends). */
@@ -302,8 +423,20 @@ static void final_reply(struct ars_call *c, int status, const char *reason, cons
 {
 	if (!c->invite_st)
 		return;
+	/* §3: no more retransmissions of our reliable 180 after a final. */
+	g_clear_pointer(&c->rel1xx, ars_sip_rel1xx_free);
 	reply(c, c->invite_st, status, reason, sdp);
 	c->invite_st = NULL;
+}
+
+static void send_answer(struct ars_call *c)
+{
+	if (!c->dialog)
+		c->dialog = ars_sip_dialog_new_uas(ars_sip_stxn_request(c->invite_st), c->local_tag,
+						   c->env.via_host, c->env.secure);
+	c->confirmed = true;
+	final_reply(c, 200, "OK", c->local_sdp);
+	set_state(c, ARS_CALL_ESTABLISHED);
 }
 
 static void on_answer_sdp(const char *sdp, const char *error, void *arg)
@@ -317,10 +450,78 @@ static void on_answer_sdp(const char *sdp, const char *error, void *arg)
 		return;
 	}
 	c->local_sdp = g_strdup(sdp);
+	if (c->rel1xx) {
+		/* §3: no 2xx while our reliable 180 is not acknowledged. */
+		g_info("call %" G_GINT64_FORMAT ": answer held until the caller's PRACK", c->id);
+		return;
+	}
+	send_answer(c);
+}
+
+/* No PRACK for our reliable 180 in 64*T1: §3 wants a 5xx. */
+static void on_no_prack(void *arg)
+{
+	struct ars_call *c = arg;
+	final_reply(c, 504, "Server Time-out", NULL);
+	end(c, 504, "the caller never acknowledged our ringing (no PRACK)", "remote");
+}
+
+/* RFC 3262 §3: the caller requires a reliable 180; it makes the early
+ * dialog its PRACK comes in. */
+static void ring_reliably(struct ars_call *c)
+{
 	c->dialog = ars_sip_dialog_new_uas(ars_sip_stxn_request(c->invite_st), c->local_tag,
 					   c->env.via_host, c->env.secure);
-	final_reply(c, 200, "OK", sdp);
-	set_state(c, ARS_CALL_ESTABLISHED);
+	if (!c->dialog) { /* no Contact to build it from: plain ringing */
+		reply(c, c->invite_st, 180, "Ringing", NULL);
+		return;
+	}
+	struct ars_sip_msg *resp = response(c, c->invite_st, 180, "Ringing", NULL);
+	uint32_t rseq = ars_sip_rseq_first();
+	ars_sip_msg_add(resp, "Require", "100rel");
+	ars_sip_msg_addf(resp, "RSeq", "%u", rseq);
+	c->rel1xx = ars_sip_rel1xx_send(c->env.txns, c->invite_st, resp, rseq, on_no_prack, c);
+}
+
+/* A PRACK in our early dialog: it must name our unacknowledged 180. */
+static void take_prack(struct ars_call *c, struct ars_sip_stxn *st, const struct ars_sip_msg *req)
+{
+	if (!c->rel1xx || !ars_sip_rel1xx_matches(c->rel1xx, req)) {
+		g_info("call %" G_GINT64_FORMAT ": PRACK (RAck %s) matches nothing: 481", c->id,
+		       ars_sip_msg_get(req, "RAck"));
+		reply(c, st, 481, "Call/Transaction Does Not Exist", NULL);
+		return;
+	}
+	g_clear_pointer(&c->rel1xx, ars_sip_rel1xx_free);
+	reply(c, st, 200, "OK", NULL);
+	if (c->state == ARS_CALL_INCOMING && c->answering && c->local_sdp)
+		send_answer(c); /* the answer that was held */
+}
+
+/* §8.2.2.3: a request that requires what we do not support gets 420 with
+ * the list. True when req was refused. */
+static bool refuse_extensions(struct ars_call *c, struct ars_sip_stxn *st, const struct ars_sip_msg *req)
+{
+	g_autofree char *unsupported = ars_sip_unsupported_required(req);
+	if (!unsupported)
+		return false;
+	g_info("call %" G_GINT64_FORMAT ": %s requires %s: 420", c->id, req->method, unsupported);
+	struct ars_sip_msg *resp = ars_sip_msg_new_response(req, 420, "Bad Extension", c->local_tag);
+	ars_sip_msg_add(resp, "Unsupported", unsupported);
+	ars_sip_msg_add(resp, "User-Agent", "arsphone/" ARS_VERSION);
+	ars_sip_stxn_reply(st, resp);
+	return true;
+}
+
+/* An incoming call refused at once: it is born ended. */
+static void born_ended(struct ars_call *c, int code, const char *reason)
+{
+	c->invite_st = NULL;
+	c->state = ARS_CALL_ENDED;
+	c->end_code = code;
+	c->end_reason = g_strdup(reason);
+	c->end_by = "local";
+	c->ended_at = g_get_real_time();
 }
 
 struct ars_call *ars_call_new_incoming(const struct ars_call_env *env, gint64 id, gint64 account_id,
@@ -348,20 +549,24 @@ struct ars_call *ars_call_new_incoming(const struct ars_call_env *env, gint64 id
 		c->remote_uri = uri;
 		c->remote_name = display && *display ? display : (g_free(display), NULL);
 	}
+	if (refuse_extensions(c, st, invite)) {
+		born_ended(c, 420, "the call requires SIP extensions we do not support");
+		return c;
+	}
 	if (!invite->body || !invite->body_len) {
 		/* Offerless INVITEs (late offer) are not supported: say so. */
 		struct ars_sip_msg *resp = ars_sip_msg_new_response(invite, 488, "Not Acceptable Here", c->local_tag);
 		ars_sip_msg_add(resp, "Warning", "399 arsphone \"an SDP offer in the INVITE is required\"");
 		ars_sip_stxn_reply(st, resp);
-		c->invite_st = NULL;
-		c->state = ARS_CALL_ENDED;
-		c->end_code = 488;
-		c->end_reason = g_strdup("the call came without an SDP offer");
-		c->end_by = "local";
-		c->ended_at = g_get_real_time();
+		born_ended(c, 488, "the call came without an SDP offer");
 		return c;
 	}
-	reply(c, st, 180, "Ringing", NULL);
+	/* Only a caller that requires 100rel gets a reliable 180; Supported
+	 * alone keeps it plain (§3 allows both). */
+	if (ars_sip_msg_has_option(invite, "Require", "100rel"))
+		ring_reliably(c);
+	else
+		reply(c, st, 180, "Ringing", NULL);
 	return c;
 }
 
@@ -397,14 +602,8 @@ void ars_call_hangup(struct ars_call *c)
 	case ARS_CALL_DIALING:
 	case ARS_CALL_RINGING:
 	case ARS_CALL_EARLY:
-		/* §9.1: no CANCEL before a provisional answer; it goes out with the
-		 * first one, or never when the INVITE was not sent yet. */
-		if (c->invite_tx && c->got_provisional)
-			send_cancel(c);
-		else if (c->invite_tx)
-			c->cancel_pending = true;
-		/* What the INVITE will be answered with once the CANCEL lands. */
-		end(c, 487, "cancelled", "local");
+		/* 487: what the INVITE will be answered with once the CANCEL lands. */
+		cancel_invite(c, 487, "cancelled", "local");
 		return;
 	case ARS_CALL_ESTABLISHED:
 		send_bye(c, NULL);
@@ -429,8 +628,10 @@ void ars_call_media_failed(struct ars_call *c, const char *reason)
 void ars_call_flow_lost(struct ars_call *c)
 {
 	c->invite_tx = NULL;
+	c->prack_tx = NULL;
 	c->invite_st = NULL;
 	c->reoffer_st = NULL;
+	g_clear_pointer(&c->rel1xx, ars_sip_rel1xx_free);
 	c->cancel_pending = false;
 	end(c, 0, "the connection to the server was lost", "remote");
 }
@@ -482,6 +683,8 @@ bool ars_call_take_request(struct ars_call *c, struct ars_sip_stxn *st, const st
 		return false;
 	if (!st) /* an ACK for our 2xx */
 		return true;
+	if (refuse_extensions(c, st, req))
+		return true;
 	if (!ars_sip_dialog_accept_request(c->dialog, req)) {
 		struct ars_sip_msg *resp = ars_sip_msg_new_response(req, 500, "Server Internal Error", NULL);
 		ars_sip_msg_add(resp, "Retry-After", "1");
@@ -490,7 +693,10 @@ bool ars_call_take_request(struct ars_call *c, struct ars_sip_stxn *st, const st
 	}
 	if (strcmp(req->method, "BYE") == 0) {
 		reply(c, st, 200, "OK", NULL);
+		final_reply(c, 487, "Request Terminated", NULL); /* a BYE in our early dialog */
 		end(c, 0, "the other side hung up", "remote");
+	} else if (strcmp(req->method, "PRACK") == 0) {
+		take_prack(c, st, req);
 	} else if ((strcmp(req->method, "INVITE") == 0 || strcmp(req->method, "UPDATE") == 0) &&
 		   req->body_len && c->state == ARS_CALL_ESTABLISHED) {
 		/* A new offer (hold, codec change, refresh): the media answers it. */
@@ -546,6 +752,10 @@ void ars_call_free(struct ars_call *c)
 		return;
 	if (c->invite_tx)
 		ars_sip_ctxn_forget(c->invite_tx);
+	if (c->prack_tx)
+		ars_sip_ctxn_forget(c->prack_tx);
+	ars_sip_rel1xx_free(c->rel1xx);
+	g_free(c->prack_rack);
 	ars_sip_msg_free(c->invite);
 	ars_sip_dialog_free(c->dialog);
 	ars_sip_credentials_clear(&c->creds);

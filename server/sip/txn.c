@@ -387,3 +387,8 @@ guint ars_sip_txns_count(const struct ars_sip_txns *t)
 {
 	return t->clients->len + t->servers->len;
 }
+
+const struct ars_sip_timers *ars_sip_txns_timers(const struct ars_sip_txns *t)
+{
+	return &t->timers;
+}

@@ -44,6 +44,8 @@ void ars_sip_txns_recv(struct ars_sip_txns *t, const struct ars_sip_msg *msg);
 /* The flow is gone: every client transaction fails with -ECONNRESET. */
 void ars_sip_txns_flow_failed(struct ars_sip_txns *t);
 guint ars_sip_txns_count(const struct ars_sip_txns *t);
+/* The clock the layer runs on, for timers of the layers above. */
+const struct ars_sip_timers *ars_sip_txns_timers(const struct ars_sip_txns *t);
 
 /* Sends a message outside any transaction: the ACK for a 2xx, which is end
  * to end (§13.2.2.4). */

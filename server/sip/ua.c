@@ -21,7 +21,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
-#define ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS"
+#define ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, PRACK"
 #define MAX_BACKOFF_S 60
 #define SHUTDOWN_WAIT_MS 2000
 

@@ -12,6 +12,7 @@ Chromium (fresh profile, fake audio capture from tone_wav) and opens the
 page. Requests go over the driver's stdin/stdout as JSON lines:
 
     p.register('506', 'secret506', kam.wss_url())   -> {'ms': ...}
+    p.register(..., rel100='required')  (RFC 3262 100rel, see phone.js)
     p.dial('507'); p.wait("phone.state === 'established'", 10)
     p.answer(); p.decline(); p.hangup(); p.cancel()
     p.get('phone.lastStatus'); p.detect_tone(880); p.stats()
@@ -256,8 +257,10 @@ class SipJsPhone:
                                     json.dumps(self.snapshot())[-3000:]))
 
     # ------------------------------------------------------------- phone
-    def register(self, user, password, ws_url, domain="pbx.arsphone.test"):
-        return self.invoke("register", user, password, ws_url, domain)
+    def register(self, user, password, ws_url, domain="pbx.arsphone.test",
+                 rel100=None):
+        opts = {"rel100": rel100} if rel100 else {}
+        return self.invoke("register", user, password, ws_url, domain, opts)
 
     def dial(self, target):
         return self.invoke("call", target)

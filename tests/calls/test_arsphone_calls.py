@@ -55,6 +55,7 @@ MEDIA_TIMEOUT_S = 10
 
 class ArsphoneCalls(unittest.TestCase):
     lab = None
+    peer_options = {}   # SipJsPhone.register options (test_arsphone_100rel)
 
     @classmethod
     def setUpClass(cls):
@@ -72,7 +73,8 @@ class ArsphoneCalls(unittest.TestCase):
                 cls.acc = cls.d.create_account(**cls.lab.arsphone_account("505"))
                 cls.d.wait(cls.acc["id"], "registered", timeout=15)
             cls.peer = cls.lab.phone("sipjs", THEIRS)
-            cls.peer.register("506", "secret506", cls.lab.kam.wss_url())
+            cls.peer.register("506", "secret506", cls.lab.kam.wss_url(),
+                              **cls.peer_options)
             cls.peer.user = "506"
         except BaseException:
             sys.stderr.write(cls.lab.report())
@@ -86,7 +88,7 @@ class ArsphoneCalls(unittest.TestCase):
 
     def run(self, result=None):
         before = len(result.failures) + len(result.errors) if result else 0
-        out = super().run(result)
+        out = unittest.TestCase.run(self, result)  # (borrowed by test_arsphone_100rel)
         if result and len(result.failures) + len(result.errors) > before:
             sys.stderr.write("\n==== %s failed: lab logs ====\n%s\n"
                              % (self.id(), self.lab.report()))

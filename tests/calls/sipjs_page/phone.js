@@ -3,7 +3,13 @@
 // with index.html, by pageserver.py inside the test's network namespace.
 //
 // window.phone, driven by the harness through Playwright (sipjs_driver.mjs):
-//   register(user, pass, wsUrl, domain?)  -> {ms}; rejects with the status
+//   register(user, pass, wsUrl, domain?, opts?)  -> {ms}; rejects with the
+//                         status. opts.rel100 'required' | 'supported'
+//                         (RFC 3262; default: unsupported, as SIP.js):
+//                         'required' makes our INVITEs carry Require: 100rel
+//                         and our answer to an incoming call start with a
+//                         reliable 183 (with the SDP answer, early media)
+//                         that waits for its PRACK
 //   unregister()
 //   call(target)          a number/user (sip:TARGET@domain) or a sip: URI;
 //                         resolves once the INVITE is on its way
@@ -34,6 +40,7 @@ import {
   Registerer,
   RegistererState,
   SessionState,
+  SIPExtension,
   UserAgent,
 } from 'sip.js';
 
@@ -63,6 +70,7 @@ const phone = {
 window.phone = phone;
 
 let ua = null;
+let rel100 = null; // register()'s opts.rel100
 let registerer = null;
 let session = null; // the current Inviter or Invitation
 let audioCtx = null;
@@ -114,8 +122,12 @@ function traceTransport(transport) {
 }
 
 // ------------------------------------------------------------ registration
-phone.register = async (user, pass, wsUrl, domain = 'pbx.arsphone.test') => {
+const REL100 = { required: SIPExtension.Required, supported: SIPExtension.Supported };
+
+phone.register = async (user, pass, wsUrl, domain = 'pbx.arsphone.test', opts = {}) => {
   if (ua) throw new Error('already started');
+  if (opts.rel100 && !REL100[opts.rel100]) throw new Error(`bad rel100 ${opts.rel100}`);
+  rel100 = opts.rel100 || null;
   const t0 = now();
   phone.user = user;
   phone.domain = domain;
@@ -135,6 +147,14 @@ phone.register = async (user, pass, wsUrl, domain = 'pbx.arsphone.test') => {
     userAgentString: 'arsphone-calls SIP.js',
     logLevel: 'warn',
     delegate: { onInvite: onInvite },
+    ...(rel100
+      ? {
+          sipExtension100rel: REL100[rel100],
+          // onInvite sends the first provisional itself, with our media
+          // options (SIP.js's automatic one would use its defaults)
+          sendInitialProvisionalResponse: false,
+        }
+      : {}),
   });
   traceTransport(ua.transport);
   await ua.start();
@@ -336,6 +356,16 @@ function onInvite(invitation) {
     },
   });
   setState('incoming');
+  if (rel100) {
+    // reliable when we require 100rel (or the caller does): resolves once
+    // the caller's PRACK arrived
+    invitation.sessionDescriptionHandlerOptions = SDH_OPTIONS;
+    invitation.sessionDescriptionHandlerModifiers = modifiers();
+    invitation
+      .progress()
+      .then(() => note('provisional acknowledged'))
+      .catch((e) => note('provisional failed', String(e)));
+  }
 }
 
 phone.answer = async () => {
