@@ -164,7 +164,7 @@ export function createCalls(api, { accountLabel, onChange, showError, focusAfter
     const reason = view.endReason(call);
     // Missed: said in words (a badge), not only by its color.
     const result = call.missed === true
-      ? el('strong', { class: 'history-missed', text: t('history.missed'), attrs: { title: reason || null } })
+      ? el('strong', { class: 'history-result history-missed', text: t('history.missed'), attrs: { title: reason || null } })
       : el('span', { class: 'history-result', text: outcome, attrs: { title: reason || null } });
     // The account is null once it was deleted: nothing to call back from.
     const back = call.account_id === null
