@@ -68,22 +68,38 @@ static void test_fresh(struct fixture *f, gconstpointer data)
 	sqlite3_close(db);
 }
 
-static void test_upgrade_from_v1(struct fixture *f, gconstpointer data)
+/* A database as an older arsphone left it: the first `version` migrations
+ * (applied by hand, in name order) and an account named "Old". */
+static void old_database(struct fixture *f, int version)
 {
-	/* A database as the first migration left it, with an account in it. */
-	g_autoptr(GBytes) v1 = g_resources_lookup_data("/arsphone/schema/0001_accounts.sql", 0, NULL);
+	g_auto(GStrv) names = g_resources_enumerate_children("/arsphone/schema/", 0, NULL);
+	g_assert_nonnull(names);
+	g_assert_cmpint((int)g_strv_length(names), >=, version);
 	sqlite3 *db;
 	g_assert_cmpint(sqlite3_open(f->db, &db), ==, SQLITE_OK);
-	g_autofree char *sql = g_strndup(g_bytes_get_data(v1, NULL), g_bytes_get_size(v1));
-	g_assert_cmpint(sqlite3_exec(db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
-	g_assert_cmpint(sqlite3_exec(db,
-				     "INSERT INTO accounts (name, username, domain, server) VALUES "
-				     "('Old', '100', 'pbx.example', 'wss://pbx.example/ws');"
-				     "PRAGMA user_version = 1;",
-				     NULL, NULL, NULL),
-			==, SQLITE_OK);
+	for (int v = 1; v <= version; v++) {
+		g_autofree char *prefix = g_strdup_printf("%04d_", v);
+		const char *name = NULL;
+		for (guint i = 0; names[i]; i++)
+			if (g_str_has_prefix(names[i], prefix))
+				name = names[i];
+		g_assert_nonnull(name);
+		g_autofree char *path = g_strconcat("/arsphone/schema/", name, NULL);
+		g_autoptr(GBytes) b = g_resources_lookup_data(path, 0, NULL);
+		g_autofree char *sql = g_strndup(g_bytes_get_data(b, NULL), g_bytes_get_size(b));
+		g_assert_cmpint(sqlite3_exec(db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+	}
+	g_autofree char *tail = g_strdup_printf("INSERT INTO accounts (name, username, domain, server) VALUES "
+						"('Old', '100', 'pbx.example', 'wss://pbx.example/ws');"
+						"PRAGMA user_version = %d;",
+						version);
+	g_assert_cmpint(sqlite3_exec(db, tail, NULL, NULL, NULL), ==, SQLITE_OK);
 	sqlite3_close(db);
+}
 
+static void test_upgrade_from_v1(struct fixture *f, gconstpointer data)
+{
+	old_database(f, 1);
 	g_autoptr(GError) err = NULL;
 	struct ars_store *s = ars_store_open(f->db, &err);
 	g_assert_no_error(err);
@@ -355,27 +371,10 @@ static void test_calls_account_deleted(struct fixture *f, gconstpointer data)
 	ars_store_close(s);
 }
 
-/* Migrations 0001-0003 applied by hand, as an older arsphone left the file. */
+/* A file from before the call history (schema 3) gains an empty one. */
 static void test_calls_upgrade_from_v3(struct fixture *f, gconstpointer data)
 {
-	sqlite3 *db;
-	g_assert_cmpint(sqlite3_open(f->db, &db), ==, SQLITE_OK);
-	const char *names[] = {"0001_accounts.sql", "0002_settings.sql", "0003_sip_instance.sql"};
-	for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
-		g_autofree char *path = g_strconcat("/arsphone/schema/", names[i], NULL);
-		g_autoptr(GBytes) b = g_resources_lookup_data(path, 0, NULL);
-		g_assert_nonnull(b);
-		g_autofree char *sql = g_strndup(g_bytes_get_data(b, NULL), g_bytes_get_size(b));
-		g_assert_cmpint(sqlite3_exec(db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
-	}
-	g_assert_cmpint(sqlite3_exec(db,
-				     "INSERT INTO accounts (name, username, domain, server) VALUES "
-				     "('Old', '100', 'pbx.example', 'wss://pbx.example/ws');"
-				     "PRAGMA user_version = 3;",
-				     NULL, NULL, NULL),
-			==, SQLITE_OK);
-	sqlite3_close(db);
-
+	old_database(f, 3);
 	g_autoptr(GError) err = NULL;
 	struct ars_store *s = ars_store_open(f->db, &err);
 	g_assert_no_error(err);
