@@ -317,6 +317,20 @@ static void hangup_call(struct ars_api_ctx *ctx, const struct request *req, stru
 	act_on_call(ctx, req, rep, "hangup");
 }
 
+/* Forgets the stored ended calls; active calls are not touched. */
+static void clear_call_history(struct ars_api_ctx *ctx, const struct request *req,
+			       struct ars_api_reply *rep)
+{
+	g_autoptr(GError) err = NULL;
+	if (!ars_store_calls_clear(ctx->store, &err)) {
+		storage_failed(rep, err);
+		return;
+	}
+	g_info("call history cleared");
+	rep->status = 204;
+	ars_events_emit(ctx->events, "call_history.cleared", json_object());
+}
+
 /* --- media ------------------------------------------------------------------- */
 
 static void warm_media(struct ars_api_ctx *ctx, const struct request *req, struct ars_api_reply *rep)
@@ -384,6 +398,7 @@ static const struct route {
 	{"/api/v1/accounts/{id}/register", "POST", {{"POST", register_account, false}}},
 	{"/api/v1/calls", "GET, POST", {{"GET", list_calls, false}, {"POST", place_call, true}}},
 	{"/api/v1/calls/{id}", "GET", {{"GET", get_call, false}}},
+	{"/api/v1/calls/history", "DELETE", {{"DELETE", clear_call_history, false}}},
 	{"/api/v1/calls/{id}/answer", "POST", {{"POST", answer_call, false}}},
 	{"/api/v1/calls/{id}/decline", "POST", {{"POST", decline_call, false}}},
 	{"/api/v1/calls/{id}/hangup", "POST", {{"POST", hangup_call, false}}},

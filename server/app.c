@@ -81,7 +81,7 @@ struct ars_app *ars_app_new(const struct ars_app_config *cfg, GError **err)
 	app->lws = ars_sip_flow_context_new(cfg->loop, err);
 	if (!app->lws)
 		goto fail;
-	struct ars_calls_config calls_cfg = {cfg->audio_in, cfg->audio_out, app->api.settings};
+	struct ars_calls_config calls_cfg = {cfg->audio_in, cfg->audio_out, app->api.settings, app->store};
 	char *base_url = g_strdup_printf("http://%s:%u/", cfg->listen_ip, cfg->port);
 	app->notify = ars_notify_new(base_url, cfg->token);
 	g_free(base_url);

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #define MAX_ACTIVE 4	/* an INVITE beyond this gets 486 Busy Here */
-#define MAX_HISTORY 20
+#define MAX_HISTORY 20	/* ended calls kept in memory (a 2xx racing our CANCEL) */
 #define RINGBACK_VOLUME 50 /* of 100; the ring follows the ring_volume setting */
 #define NO_TONE (-1)
 
@@ -29,6 +29,7 @@ struct slot {
 	void *ready_arg;
 	char *media_error;
 	bool in_media_event; /* the session may not be freed right now */
+	bool recorded, stored; /* history write tried / succeeded */
 };
 
 struct ars_calls {
@@ -38,6 +39,7 @@ struct ars_calls {
 	json_t *settings;
 	struct ars_events *events;
 	struct ars_notify *notify;
+	struct ars_store *store;
 	GPtrArray *slots; /* of struct slot*, oldest first, owned */
 	gint64 next_id;
 	int tone; /* enum ars_tone playing (or that failed to), or NO_TONE */
@@ -201,6 +203,21 @@ static void trim_history(struct ars_calls *calls)
 	}
 }
 
+/* An ended call goes to the stored history once; a failed write costs only
+ * that entry (logged), never the call. */
+static void record(struct slot *s)
+{
+	if (s->recorded || !s->calls->store)
+		return;
+	s->recorded = true;
+	g_autoptr(GError) err = NULL;
+	json_auto_t *j = ars_call_to_json(s->call);
+	s->stored = ars_store_call_insert(s->calls->store, j, &err);
+	if (!s->stored)
+		g_warning("call %" G_GINT64_FORMAT ": not kept in the history: %s", ars_call_id(s->call),
+			  err->message);
+}
+
 static void on_call_changed(struct ars_call *call, void *arg)
 {
 	struct slot *s = arg;
@@ -212,6 +229,7 @@ static void on_call_changed(struct ars_call *call, void *arg)
 		s->ready = NULL;
 		if (!s->in_media_event) /* else on_media frees it on the way out */
 			drop_media(s);
+		record(s);
 	}
 	update_tone(s->calls);
 	ars_events_emit(s->calls->events, "call", json_pack("{s:o}", "call", ars_call_to_json(call)));
@@ -385,16 +403,33 @@ json_t *ars_calls_list(struct ars_calls *calls, bool active_only)
 	json_t *list = json_array();
 	for (guint i = calls->slots->len; i > 0; i--) {
 		struct slot *s = calls->slots->pdata[i - 1];
-		if (!active_only || ars_call_state(s->call) != ARS_CALL_ENDED)
+		if (ars_call_state(s->call) != ARS_CALL_ENDED)
 			json_array_append_new(list, ars_call_to_json(s->call));
 	}
+	if (active_only || !calls->store)
+		return list;
+	g_autoptr(GError) err = NULL;
+	json_auto_t *history = ars_store_calls_list(calls->store, ARS_STORE_CALLS_MAX, &err);
+	if (history)
+		json_array_extend(list, history);
+	else
+		g_warning("%s", err->message);
 	return list;
 }
 
 json_t *ars_calls_get(struct ars_calls *calls, gint64 id)
 {
 	struct slot *s = find(calls, id);
-	return s ? ars_call_to_json(s->call) : NULL;
+	/* Ended and stored: the history says it (and forgets it once cleared). */
+	if (s && !(s->stored && ars_call_state(s->call) == ARS_CALL_ENDED))
+		return ars_call_to_json(s->call);
+	if (!calls->store)
+		return NULL;
+	g_autoptr(GError) err = NULL;
+	json_t *stored = ars_store_call_get(calls->store, id, &err);
+	if (!stored && !g_error_matches(err, ARS_STORE_ERROR, ARS_STORE_ERROR_NOT_FOUND))
+		g_warning("%s", err->message);
+	return stored;
 }
 
 struct ars_calls *ars_calls_new(const struct ars_calls_config *cfg, struct ars_events *events,
@@ -412,6 +447,12 @@ struct ars_calls *ars_calls_new(const struct ars_calls_config *cfg, struct ars_e
 	calls->events = events;
 	calls->slots = g_ptr_array_new_with_free_func(slot_free);
 	calls->tone = NO_TONE;
+	calls->store = cfg->store;
+	/* Ids continue after the stored ones, so they stay unique across restarts. */
+	g_autoptr(GError) err = NULL;
+	calls->next_id = cfg->store ? MAX(ars_store_calls_last_id(cfg->store, &err), 0) : 0;
+	if (err)
+		g_warning("%s", err->message);
 	return calls;
 }
 

@@ -1,11 +1,12 @@
 /* calls.h - the calls of all accounts: each joins a SIP call (sip/call.c)
  * to its media session (media/session.c), is numbered for the API, and
- * announces every change as a "call" event. Ended calls are kept as a
- * short history. */
+ * announces every change as a "call" event. Ended calls go to the stored
+ * call history (store_calls.c). */
 #pragma once
 #include "events.h"
 #include "notify.h"
 #include "sip/ua.h"
+#include "store.h"
 
 #include <jansson.h>
 
@@ -15,6 +16,7 @@ struct ars_calls_config {
 	const char *audio_in;  /* --audio-in */
 	const char *audio_out; /* --audio-out */
 	json_t *settings;      /* the live settings (jitter_buffer_ms), borrowed */
+	struct ars_store *store; /* the call history; borrowed, outlives calls */
 };
 
 /* notify (may be NULL) shows incoming calls on the desktop when no page is
@@ -36,6 +38,7 @@ json_t *ars_calls_place(struct ars_calls *calls, struct ars_sip_ua *ua, const ch
 /* "answer", "decline" or "hangup". 0, -ENOENT (no such call), -EINVAL (not
  * possible in its state). */
 int ars_calls_act(struct ars_calls *calls, gint64 id, const char *action);
-/* The call objects, newest first; active_only leaves out ended calls. */
+/* Active calls newest first, then (unless active_only) the stored history
+ * newest first. */
 json_t *ars_calls_list(struct ars_calls *calls, bool active_only);
 json_t *ars_calls_get(struct ars_calls *calls, gint64 id);

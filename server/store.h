@@ -1,5 +1,6 @@
-/* store.h - SQLite persistence: migrations, accounts, settings. Every write
- * is one transaction and is on disk (WAL, synchronous=FULL) when it returns. */
+/* store.h - SQLite persistence: migrations, accounts, settings, call
+ * history. Every write is one transaction and is on disk (WAL,
+ * synchronous=FULL) when it returns. */
 #pragma once
 #include "account.h"
 
@@ -44,3 +45,17 @@ bool ars_store_settings_save(struct ars_store *s, json_t *changes, GError **err)
 /* The account's RFC 5626 instance id ("urn:uuid:..."), made and stored on
  * first use. NULL with err when the account does not exist. */
 char *ars_store_account_instance(struct ars_store *s, gint64 id, GError **err);
+
+/* Call history (store_calls.c): ended call objects of schema/api.md "Calls",
+ * plus "missed" and "duration"; the newest ARS_STORE_CALLS_MAX are kept. */
+#define ARS_STORE_CALLS_MAX 500
+/* Stores an ended call object (its "id" is the key) and trims the oldest. */
+bool ars_store_call_insert(struct ars_store *s, const json_t *call, GError **err);
+/* Stored calls, newest first, at most limit. */
+json_t *ars_store_calls_list(struct ars_store *s, int limit, GError **err);
+/* The stored call, or NULL with err (NOT_FOUND when there is none). */
+json_t *ars_store_call_get(struct ars_store *s, gint64 id, GError **err);
+bool ars_store_calls_clear(struct ars_store *s, GError **err);
+/* The largest call id ever stored, cleared ones included (0: none), or -1
+ * with err: new calls are numbered after it. */
+gint64 ars_store_calls_last_id(struct ars_store *s, GError **err);

@@ -731,6 +731,22 @@ static json_t *time_json(gint64 us)
 	return json_string(s);
 }
 
+/* Missed: rang here, never established, and not ended by this phone (the
+ * caller gave up, or the connection went); declined calls are not missed. */
+static bool missed(const struct ars_call *c)
+{
+	return c->state == ARS_CALL_ENDED && !c->outgoing && !c->answered_at &&
+	       g_strcmp0(c->end_by, "local") != 0;
+}
+
+/* Whole seconds talked, once an answered call has ended. */
+static json_t *duration_json(const struct ars_call *c)
+{
+	if (c->state != ARS_CALL_ENDED || !c->answered_at || c->ended_at < c->answered_at)
+		return json_null();
+	return json_integer((c->ended_at - c->answered_at + G_USEC_PER_SEC / 2) / G_USEC_PER_SEC);
+}
+
 json_t *ars_call_to_json(const struct ars_call *c)
 {
 	json_t *end_obj = c->state == ARS_CALL_ENDED
@@ -738,12 +754,12 @@ json_t *ars_call_to_json(const struct ars_call *c)
 					      c->end_code ? json_integer(c->end_code) : json_null(), "reason",
 					      c->end_reason, "by", c->end_by)
 				  : json_null();
-	return json_pack("{s:I, s:I, s:s, s:s?, s:s?, s:s, s:o, s:o, s:o, s:o, s:s?}", "id", (json_int_t)c->id,
-			 "account_id", (json_int_t)c->account_id, "direction", c->outgoing ? "out" : "in",
-			 "remote_uri", c->remote_uri, "remote_name", c->remote_name, "state",
-			 state_names[c->state], "created_at", time_json(c->created_at), "answered_at",
-			 time_json(c->answered_at), "ended_at", time_json(c->ended_at), "end", end_obj,
-			 "codec", c->codec);
+	return json_pack("{s:I, s:I, s:s, s:s?, s:s?, s:s, s:o, s:o, s:o, s:o, s:s?, s:b, s:o}", "id",
+			 (json_int_t)c->id, "account_id", (json_int_t)c->account_id, "direction",
+			 c->outgoing ? "out" : "in", "remote_uri", c->remote_uri, "remote_name",
+			 c->remote_name, "state", state_names[c->state], "created_at", time_json(c->created_at),
+			 "answered_at", time_json(c->answered_at), "ended_at", time_json(c->ended_at), "end",
+			 end_obj, "codec", c->codec, "missed", missed(c), "duration", duration_json(c));
 }
 
 void ars_call_free(struct ars_call *c)

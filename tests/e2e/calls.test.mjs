@@ -219,7 +219,7 @@ async function main() {
           assert(await page.locator('#dial-number-error').isHidden(), 'shown as a field error');
           await page.unroute('**/api/v1/calls');
         }
-        await page.getByRole('button', { name: 'Clear' }).click();
+        await page.getByRole('button', { name: 'Clear', exact: true }).click();
         await alert.waitFor({ state: 'hidden' });
       } finally {
         await page.unroute('**/api/v1/calls').catch(() => {});

@@ -103,7 +103,7 @@ async function main() {
       assert(await reason.isVisible(), 'reason not visible');
       assert((await text(reason)) === 'Add an account to make calls.', 'reason: ' + (await text(reason)));
       assert(await page.getByLabel('Call from').isDisabled(), 'account select enabled without accounts');
-      await page.getByRole('button', { name: 'Clear' }).click();
+      await page.getByRole('button', { name: 'Clear', exact: true }).click();
     });
 
     await check('an account added through the form appears in the list', async () => {

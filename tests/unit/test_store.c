@@ -1,5 +1,5 @@
 /* test_store.c - migrations (fresh, upgrade, newer-version and damaged-file
- * refusal) and the account and settings tables. */
+ * refusal) and the account, settings and call history tables. */
 #include "store.h"
 
 #include <glib/gstdio.h>
@@ -68,22 +68,38 @@ static void test_fresh(struct fixture *f, gconstpointer data)
 	sqlite3_close(db);
 }
 
-static void test_upgrade_from_v1(struct fixture *f, gconstpointer data)
+/* A database as an older arsphone left it: the first `version` migrations
+ * (applied by hand, in name order) and an account named "Old". */
+static void old_database(struct fixture *f, int version)
 {
-	/* A database as the first migration left it, with an account in it. */
-	g_autoptr(GBytes) v1 = g_resources_lookup_data("/arsphone/schema/0001_accounts.sql", 0, NULL);
+	g_auto(GStrv) names = g_resources_enumerate_children("/arsphone/schema/", 0, NULL);
+	g_assert_nonnull(names);
+	g_assert_cmpint((int)g_strv_length(names), >=, version);
 	sqlite3 *db;
 	g_assert_cmpint(sqlite3_open(f->db, &db), ==, SQLITE_OK);
-	g_autofree char *sql = g_strndup(g_bytes_get_data(v1, NULL), g_bytes_get_size(v1));
-	g_assert_cmpint(sqlite3_exec(db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
-	g_assert_cmpint(sqlite3_exec(db,
-				     "INSERT INTO accounts (name, username, domain, server) VALUES "
-				     "('Old', '100', 'pbx.example', 'wss://pbx.example/ws');"
-				     "PRAGMA user_version = 1;",
-				     NULL, NULL, NULL),
-			==, SQLITE_OK);
+	for (int v = 1; v <= version; v++) {
+		g_autofree char *prefix = g_strdup_printf("%04d_", v);
+		const char *name = NULL;
+		for (guint i = 0; names[i]; i++)
+			if (g_str_has_prefix(names[i], prefix))
+				name = names[i];
+		g_assert_nonnull(name);
+		g_autofree char *path = g_strconcat("/arsphone/schema/", name, NULL);
+		g_autoptr(GBytes) b = g_resources_lookup_data(path, 0, NULL);
+		g_autofree char *sql = g_strndup(g_bytes_get_data(b, NULL), g_bytes_get_size(b));
+		g_assert_cmpint(sqlite3_exec(db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+	}
+	g_autofree char *tail = g_strdup_printf("INSERT INTO accounts (name, username, domain, server) VALUES "
+						"('Old', '100', 'pbx.example', 'wss://pbx.example/ws');"
+						"PRAGMA user_version = %d;",
+						version);
+	g_assert_cmpint(sqlite3_exec(db, tail, NULL, NULL, NULL), ==, SQLITE_OK);
 	sqlite3_close(db);
+}
 
+static void test_upgrade_from_v1(struct fixture *f, gconstpointer data)
+{
+	old_database(f, 1);
 	g_autoptr(GError) err = NULL;
 	struct ars_store *s = ars_store_open(f->db, &err);
 	g_assert_no_error(err);
@@ -228,6 +244,157 @@ static void test_settings(struct fixture *f, gconstpointer data)
 	ars_store_close(s);
 }
 
+/* An ended call object as calls.c stores it (sip/call.c's ars_call_to_json). */
+static json_t *ended_call(gint64 id, gint64 account_id, const char *direction, bool missed)
+{
+	return json_pack("{s:I, s:I, s:s, s:s, s:n, s:s, s:s, s:o, s:s, s:{s:i, s:s, s:s}, s:o, s:b, s:o}",
+			 "id", (json_int_t)id, "account_id", (json_int_t)account_id, "direction", direction,
+			 "remote_uri", "sip:1001@pbx.example", "remote_name", "state", "ended", "created_at",
+			 "2026-11-25T16:20:00Z", "answered_at",
+			 missed ? json_null() : json_string("2026-11-25T16:20:04Z"), "ended_at",
+			 "2026-11-25T16:21:05Z", "end", "code", missed ? 487 : 200, "reason",
+			 missed ? "the caller hung up before the answer" : "hung up", "by",
+			 missed ? "remote" : "local", "codec", missed ? json_null() : json_string("opus"),
+			 "missed", missed, "duration", missed ? json_null() : json_integer(61));
+}
+
+static void test_calls_roundtrip(struct fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) err = NULL;
+	struct ars_store *s = ars_store_open(f->db, &err);
+	g_assert_no_error(err);
+	g_assert_cmpint(ars_store_calls_last_id(s, &err), ==, 0);
+
+	json_auto_t *answered = ended_call(3, 1, "out", false);
+	json_auto_t *missed = ended_call(7, 1, "in", true);
+	json_object_set_new(missed, "remote_name", json_string("Анна \"A\" Smith"));
+	g_assert_true(ars_store_call_insert(s, answered, &err));
+	g_assert_true(ars_store_call_insert(s, missed, &err));
+	g_assert_no_error(err);
+
+	/* Exactly the objects given, newest (highest id) first. */
+	json_auto_t *list = ars_store_calls_list(s, 10, &err);
+	g_assert_no_error(err);
+	g_assert_cmpuint(json_array_size(list), ==, 2);
+	g_assert_true(json_equal(json_array_get(list, 0), missed));
+	g_assert_true(json_equal(json_array_get(list, 1), answered));
+	json_auto_t *one = ars_store_calls_list(s, 1, &err);
+	g_assert_cmpuint(json_array_size(one), ==, 1);
+
+	json_auto_t *got = ars_store_call_get(s, 3, &err);
+	g_assert_no_error(err);
+	g_assert_true(json_equal(got, answered));
+	g_assert_null(ars_store_call_get(s, 4, &err));
+	g_assert_error(err, ARS_STORE_ERROR, ARS_STORE_ERROR_NOT_FOUND);
+	g_clear_error(&err);
+
+	/* The same id twice is refused, and nothing is half-written. */
+	g_assert_false(ars_store_call_insert(s, answered, &err));
+	g_assert_error(err, ARS_STORE_ERROR, ARS_STORE_ERROR_WRITE);
+	g_clear_error(&err);
+	json_auto_t *again = ars_store_calls_list(s, 10, &err);
+	g_assert_cmpuint(json_array_size(again), ==, 2);
+	g_assert_cmpint(ars_store_calls_last_id(s, &err), ==, 7);
+	ars_store_close(s);
+
+	/* Still there after reopening. */
+	s = ars_store_open(f->db, &err);
+	json_auto_t *reopened = ars_store_calls_list(s, 10, &err);
+	g_assert_true(json_equal(reopened, list));
+	ars_store_close(s);
+}
+
+static void test_calls_trim(struct fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) err = NULL;
+	struct ars_store *s = ars_store_open(f->db, &err);
+	g_assert_no_error(err);
+	const int total = ARS_STORE_CALLS_MAX + 20;
+	for (int id = 1; id <= total; id++) {
+		json_auto_t *c = ended_call(id, 1, id % 2 ? "in" : "out", id % 2);
+		g_assert_true(ars_store_call_insert(s, c, &err));
+	}
+	json_auto_t *list = ars_store_calls_list(s, ARS_STORE_CALLS_MAX * 2, &err);
+	g_assert_no_error(err);
+	g_assert_cmpuint(json_array_size(list), ==, ARS_STORE_CALLS_MAX);
+	g_assert_cmpint(json_integer_value(json_object_get(json_array_get(list, 0), "id")), ==, total);
+	g_assert_cmpint(json_integer_value(json_object_get(json_array_get(list, ARS_STORE_CALLS_MAX - 1), "id")),
+			==, total - ARS_STORE_CALLS_MAX + 1);
+	g_assert_null(ars_store_call_get(s, total - ARS_STORE_CALLS_MAX, &err));
+	g_clear_error(&err);
+	ars_store_close(s);
+}
+
+static void test_calls_clear(struct fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) err = NULL;
+	struct ars_store *s = ars_store_open(f->db, &err);
+	for (int id = 1; id <= 3; id++) {
+		json_auto_t *c = ended_call(id * 10, 1, "in", true);
+		g_assert_true(ars_store_call_insert(s, c, &err));
+	}
+	g_assert_true(ars_store_calls_clear(s, &err));
+	g_assert_no_error(err);
+	json_auto_t *list = ars_store_calls_list(s, 10, &err);
+	g_assert_cmpuint(json_array_size(list), ==, 0);
+	ars_store_close(s);
+	/* The largest id is remembered after a clear and a restart: new calls do
+	 * not reuse the ids of forgotten ones. */
+	s = ars_store_open(f->db, &err);
+	g_assert_cmpint(ars_store_calls_last_id(s, &err), ==, 30);
+	g_assert_no_error(err);
+	ars_store_close(s);
+}
+
+static void test_calls_account_deleted(struct fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) err = NULL;
+	struct ars_store *s = ars_store_open(f->db, &err);
+	g_autoptr(ArsAccount) a = sample("Office");
+	g_autoptr(ArsAccount) b = sample("Home");
+	g_assert_true(ars_store_account_insert(s, a, &err));
+	g_assert_true(ars_store_account_insert(s, b, &err));
+	json_auto_t *ca = ended_call(1, a->id, "out", false);
+	json_auto_t *cb = ended_call(2, b->id, "in", true);
+	g_assert_true(ars_store_call_insert(s, ca, &err));
+	g_assert_true(ars_store_call_insert(s, cb, &err));
+	g_assert_true(ars_store_account_delete(s, a->id, &err));
+	g_assert_no_error(err);
+
+	/* The row stays, with the other party; only the account is gone. */
+	json_auto_t *got = ars_store_call_get(s, 1, &err);
+	g_assert_no_error(err);
+	g_assert_true(json_is_null(json_object_get(got, "account_id")));
+	g_assert_cmpstr(json_string_value(json_object_get(got, "remote_uri")), ==, "sip:1001@pbx.example");
+	json_auto_t *other = ars_store_call_get(s, 2, &err);
+	g_assert_true(json_equal(other, cb));
+	ars_store_close(s);
+}
+
+/* A file from before the call history (schema 3) gains an empty one. */
+static void test_calls_upgrade_from_v3(struct fixture *f, gconstpointer data)
+{
+	old_database(f, 3);
+	g_autoptr(GError) err = NULL;
+	struct ars_store *s = ars_store_open(f->db, &err);
+	g_assert_no_error(err);
+	g_assert_cmpint(ars_store_file_version(s), ==, ars_store_schema_version());
+	g_assert_cmpint(ars_store_schema_version(), >=, 4);
+	g_assert_cmpint(ars_store_calls_last_id(s, &err), ==, 0);
+	json_auto_t *empty = ars_store_calls_list(s, 10, &err);
+	g_assert_no_error(err);
+	g_assert_cmpuint(json_array_size(empty), ==, 0);
+	json_auto_t *c = ended_call(1, 1, "in", true);
+	g_assert_true(ars_store_call_insert(s, c, &err));
+	g_assert_no_error(err);
+	g_autoptr(GPtrArray) accounts = ars_store_accounts_list(s, &err);
+	g_assert_cmpuint(accounts->len, ==, 1);
+	g_assert_true(ars_store_account_delete(s, ((struct ars_account *)accounts->pdata[0])->id, &err));
+	json_auto_t *got = ars_store_call_get(s, 1, &err);
+	g_assert_true(json_is_null(json_object_get(got, "account_id")));
+	ars_store_close(s);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -239,5 +406,10 @@ int main(int argc, char **argv)
 	ADD("/store/open/damaged-pages-refused", test_damaged_pages_refused);
 	ADD("/store/accounts/crud", test_accounts_crud);
 	ADD("/store/settings", test_settings);
+	ADD("/store/calls/roundtrip", test_calls_roundtrip);
+	ADD("/store/calls/trim", test_calls_trim);
+	ADD("/store/calls/clear", test_calls_clear);
+	ADD("/store/calls/account-deleted", test_calls_account_deleted);
+	ADD("/store/calls/upgrade-from-v3", test_calls_upgrade_from_v3);
 	return g_test_run();
 }

@@ -1,5 +1,6 @@
 // Calls on the page: the active-call panel (party, state, timer, codec, Hang up), ended calls with their reason for a
-// few seconds, and the recent-calls list. Calls come from GET /api/v1/calls, the hello's status and `call` events.
+// few seconds, and the recent-calls list (the daemon's stored history: missed calls marked in words, Call back on
+// each entry, Clear history). Calls come from GET /api/v1/calls, the hello's status and `call` events.
 //
 // Focus: when a call starts from this page (Call, or Answer in the banner) its Hang up button gets the focus; when a
 // call answered elsewhere starts, only if nothing else has the focus. Hang up ignores a held-down (repeating) Enter,
@@ -8,10 +9,11 @@
 import { byId, el } from './dom.js';
 import { t, onLanguageChange } from './i18n.js';
 import { describeError } from './field-errors.js';
+import { confirmDialog } from './confirm.js';
 import * as view from './call-view.js';
 
 const ENDED_SHOWN_MS = 8000; // an ended call stays in the panel this long, with its reason
-const HISTORY_MAX = 20;
+const HISTORY_MAX = 500; // what the daemon keeps (api.md "Call history")
 
 // Keyboard activation of a call button: never from a repeating key, and not in the first moments after we moved the
 // focus there ourselves (the key that started the call may still be down).
@@ -52,6 +54,7 @@ export function createCalls(api, { accountLabel, onChange, showError, focusAfter
   const live = byId('call-live');
   const historyList = byId('history-list');
   const historyEmpty = byId('history-empty');
+  const historyClear = byId('history-clear');
   const calls = new Map(); // id -> latest call object
   const endedShown = new Map(); // id -> time until which the ended call stays in the panel
   const focusWanted = new Set(); // ids whose Hang up gets the focus when they appear/establish
@@ -149,6 +152,8 @@ export function createCalls(api, { accountLabel, onChange, showError, focusAfter
     historyList.replaceChildren(...ended.map(historyItem));
     historyEmpty.hidden = !loaded || ended.length > 0;
     historyList.setAttribute('aria-busy', String(!loaded));
+    // aria-disabled keeps the focus on the button once the list is gone.
+    historyClear.setAttribute('aria-disabled', String(ended.length === 0));
   }
 
   function historyItem(call) {
@@ -157,7 +162,18 @@ export function createCalls(api, { accountLabel, onChange, showError, focusAfter
     const seconds = view.talkSeconds(call);
     const outcome = key === 'answered' ? t('history.talked', { duration: view.formatDuration(seconds || 0) }) : view.resultText(call);
     const reason = view.endReason(call);
-    return el('li', { class: 'history-item result-' + key + ' dir-' + call.direction, attrs: { 'data-id': call.id } }, [
+    // Missed: said in words (a badge), not only by its color.
+    const result = call.missed === true
+      ? el('strong', { class: 'history-result history-missed', text: t('history.missed'), attrs: { title: reason || null } })
+      : el('span', { class: 'history-result', text: outcome, attrs: { title: reason || null } });
+    // The account is null once it was deleted: nothing to call back from.
+    const back = call.account_id === null
+      ? el('span', { class: 'history-note', text: t('history.account_deleted') })
+      : el('button', { class: 'secondary callback', attrs: { type: 'button', 'data-action': 'callback' } }, [
+        el('span', { text: t('history.callback') }),
+        el('span', { class: 'vh', text: ' ' + p.title }),
+      ]);
+    return el('li', { class: 'history-item result-' + key + ' dir-' + call.direction + (call.missed ? ' missed' : ''), attrs: { 'data-id': call.id } }, [
       el('span', { class: 'history-dir', attrs: { 'aria-hidden': 'true' }, text: call.direction === 'in' ? '↙' : '↗' }),
       el('div', { class: 'history-main' }, [
         el('p', { class: 'history-party' }, [
@@ -167,9 +183,10 @@ export function createCalls(api, { accountLabel, onChange, showError, focusAfter
         ]),
         el('p', { class: 'history-meta' }, [
           el('time', { text: view.formatWhen(call.created_at), attrs: { datetime: call.created_at } }),
-          el('span', { class: 'history-result', text: outcome, attrs: { title: reason || null } }),
+          result,
         ]),
       ]),
+      el('div', { class: 'history-actions' }, [back]),
     ]);
   }
 
@@ -279,6 +296,48 @@ export function createCalls(api, { accountLabel, onChange, showError, focusAfter
     if (!button || tooSoon(button, event)) return;
     hangup(Number(button.closest('li[data-id]').dataset.id), button);
   });
+
+  // A call this page just placed (POST /calls answered 201): its Hang up gets the focus.
+  function placed(call) {
+    focusWanted.add(call.id);
+    take(call);
+    renderAll();
+  }
+
+  // Call back: the same account and the other party's URI, as POST /api/v1/calls takes them.
+  async function callBack(call, button) {
+    if (button.getAttribute('aria-disabled') === 'true') return;
+    button.setAttribute('aria-disabled', 'true');
+    try {
+      placed(await api.post('/calls', { account_id: call.account_id, to: call.remote_uri }));
+    } catch (err) {
+      showError(() => t('history.callback_failed', { error: describeError(err) }));
+    } finally {
+      button.removeAttribute('aria-disabled');
+    }
+  }
+
+  historyList.addEventListener('click', (event) => {
+    const button = event.target.closest('button[data-action="callback"]');
+    const call = button && calls.get(Number(button.closest('li[data-id]').dataset.id));
+    if (call) callBack(call, button);
+  });
+
+  historyClear.addEventListener('click', async () => {
+    if (historyClear.getAttribute('aria-disabled') === 'true') return;
+    const ok = await confirmDialog({
+      title: t('history.clear_title'),
+      text: t('history.clear_text'),
+      confirmLabel: t('history.clear_confirm'),
+    });
+    if (!ok) return;
+    try {
+      await api.del('/calls/history'); // the list empties on the call_history.cleared event, on every open page
+    } catch (err) {
+      showError(() => t('history.clear_failed', { error: describeError(err) }));
+    }
+    historyClear.focus();
+  });
   onLanguageChange(renderAll);
 
   return {
@@ -328,12 +387,17 @@ export function createCalls(api, { accountLabel, onChange, showError, focusAfter
     event(call) {
       if (take(call)) renderAll();
     },
-    // A call this page just placed (POST /calls answered 201): its Hang up gets the focus.
-    placed(call) {
-      focusWanted.add(call.id);
-      take(call);
+    // The daemon forgot its ended calls (call_history.cleared); calls ending after that come as later events.
+    historyCleared() {
+      for (const [id, c] of calls) {
+        if (c.state !== 'ended') continue;
+        calls.delete(id);
+        touched.delete(id);
+        endedShown.delete(id);
+      }
       renderAll();
     },
+    placed,
     // Answer pressed on this page: focus Hang up once the call is established.
     answering(id) {
       focusWanted.add(id);

@@ -135,6 +135,7 @@ async function main() {
       if (msg.type.startsWith('account.') || msg.type === 'registration') accounts.event(msg);
       else if (msg.type === 'settings.updated') settings.apply(msg.settings);
       else if (msg.type === 'call') calls.event(msg.call);
+      else if (msg.type === 'call_history.cleared') calls.historyCleared();
       // other types: ignored (api.md: clients ignore event types they do not know)
     },
   });
