@@ -98,6 +98,26 @@ void ars_dtmf_set_remote(struct ars_dtmf *d, const struct ars_sdp *sdp, int sect
 	g_mutex_unlock(&d->lock);
 }
 
+int ars_dtmf_queue(struct ars_dtmf *d, const char *keys, size_t n, unsigned ms, char **err)
+{
+	int rc = 0;
+	g_mutex_lock(&d->lock);
+	if (d->pt < 0) {
+		*err = g_strdup("the far end did not accept telephone-event (RFC 4733 DTMF) for this call");
+		rc = -ENOTSUP;
+	} else if (g_queue_get_length(&d->pending) + n > MAX_PENDING) {
+		*err = g_strdup_printf("too many digits waiting to be sent (at most %d)", MAX_PENDING);
+		rc = -ENOSPC;
+	} else {
+		for (size_t i = 0; i < n; i++)
+			g_queue_push_tail(&d->pending, GUINT_TO_POINTER((guint)ars_dtmf_event_code(keys[i]) | ms << 8));
+		/* the digits themselves may be a PIN: not logged */
+		g_info("[%s] DTMF: %zu digits queued (%u ms each, payload %d)", d->log_id, n, ms, d->pt);
+	}
+	g_mutex_unlock(&d->lock);
+	return rc;
+}
+
 /* ---- sending (streaming thread) ------------------------------------------------------- */
 
 /* An event packet in place of `audio`: its SSRC, sequence number and
@@ -287,23 +307,5 @@ int ars_media_session_dtmf(struct ars_media_session *s, const char *keys, unsign
 		*err = g_strdup(s->failed ? "the call's media has failed" : "the call is not sending audio yet");
 		return -EAGAIN;
 	}
-	struct ars_dtmf *d = s->dtmf;
-	int rc = 0;
-	g_mutex_lock(&d->lock);
-	if (d->pt < 0) {
-		*err = g_strdup("the far end did not accept telephone-event (RFC 4733 DTMF) for this call");
-		rc = -ENOTSUP;
-	} else if (g_queue_get_length(&d->pending) + n > MAX_PENDING) {
-		*err = g_strdup_printf("too many digits waiting to be sent (at most %d)", MAX_PENDING);
-		rc = -ENOSPC;
-	} else {
-		for (size_t i = 0; i < n; i++)
-			g_queue_push_tail(&d->pending,
-			                  GUINT_TO_POINTER((guint)ars_dtmf_event_code(keys[i]) | duration_ms << 8));
-		/* the digits themselves may be a PIN: not logged */
-		g_info("[%s] DTMF: %zu digits queued (%u ms each, payload %d)", LOGID(s), n, duration_ms,
-		       d->pt);
-	}
-	g_mutex_unlock(&d->lock);
-	return rc;
+	return ars_dtmf_queue(s->dtmf, keys, n, duration_ms, err);
 }

@@ -27,6 +27,11 @@ void ars_dtmf_set_remote(struct ars_dtmf *d, const struct ars_sdp *sdp, int sect
  * earlier branch. */
 void ars_dtmf_attach(struct ars_dtmf *d, GstElement *send);
 
+/* Main context: queues `n` digits (already checked: ars_dtmf_event_code()
+ * >= 0), each `ms` long. Returns 0, or with *err: -ENOTSUP (no
+ * telephone-event accepted), -ENOSPC (over 64 digits waiting). */
+int ars_dtmf_queue(struct ars_dtmf *d, const char *keys, size_t n, unsigned ms, char **err);
+
 /* Is `caps` (a webrtcbin source pad's) telephone-event? */
 gboolean ars_dtmf_caps_are_events(const GstCaps *caps);
 /* Any thread (pad-added): reads the events arriving on `pad` and posts each
