@@ -188,6 +188,8 @@ static void on_pad_added(GstElement *webrtc, GstPad *pad, gpointer user)
 	if (!caps)
 		caps = gst_pad_query_caps(pad, NULL);
 	GstElement *branch = ars_codec_recv_bin(caps);
+	if (ars_dtmf_caps_are_events(caps))
+		ars_dtmf_probe_receive(sh, pad);
 	g_autofree char *desc = caps ? gst_caps_to_string(caps) : g_strdup("(no caps)");
 	if (caps)
 		gst_caps_unref(caps);

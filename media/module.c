@@ -14,6 +14,7 @@ const struct ars_media_api *ars_media_module_api(void)
 		.session_offer = ars_media_session_offer,
 		.session_set_remote = ars_media_session_set_remote,
 		.session_answer = ars_media_session_answer,
+		.session_dtmf = ars_media_session_dtmf,
 		.session_free = ars_media_session_free,
 		.tone_start = ars_tone_player_start,
 		.tone_stop = ars_tone_player_stop,

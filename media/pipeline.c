@@ -90,6 +90,7 @@ int ars_media_link_sender(struct ars_media_session *s, const struct ars_codec *c
 		}
 		gst_object_unref(tr);
 	}
+	ars_dtmf_attach(s->dtmf, bin);
 	gst_element_sync_state_with_parent(bin);
 	g_info("[%s] sending %s/%u payload %d on m-line %d", LOGID(s), c->name, c->rate, pt, mline);
 	return 0;

@@ -177,6 +177,10 @@ static void got_description(struct ars_media_session *s, GstWebRTCSessionDescrip
 	}
 	int changed = s->local_is_offer ? ars_sdp_keep_setup_offer(sdp, s->role)
 	                                : ars_sdp_keep_setup_answer(sdp, s->remote_offer, s->role);
+	/* webrtcbin maps received payloads from its local description: the
+	 * telephone-event we answer with must be in it (dtmf.c) */
+	if (!s->local_is_offer && s->remote_offer)
+		changed += ars_sdp_add_telephone_event(sdp, s->remote_offer);
 	GstWebRTCSessionDescription *use = desc;
 	GstWebRTCSessionDescription *munged = NULL;
 	if (changed > 0) {
@@ -239,6 +243,7 @@ static void remote_applied(struct ars_media_session *s, const char *error)
 		struct ars_sdp_codec first;
 		int mline = ars_sdp_read_codec(s->remote_offer, &first) == 0 ? first.section : 0;
 		bool had = s->send != NULL;
+		ars_dtmf_set_remote(s->dtmf, s->remote_offer, mline);
 		if (ars_media_link_sender(s, s->codec, s->payload, mline, &err) != 0) {
 			ars_media_fail(s, "%s", err);
 			return;
@@ -266,6 +271,7 @@ static void remote_applied(struct ars_media_session *s, const char *error)
 	enum ars_sdp_role r = ars_sdp_role_after_answer(s->remote_answer, false);
 	if (r != ARS_SDP_ROLE_NONE)
 		s->role = r;
+	ars_dtmf_set_remote(s->dtmf, s->remote_answer, got.section);
 	enum ars_sdp_dir dir = ars_sdp_direction(s->remote_answer, got.section);
 	s->expect_rtp = dir == ARS_SDP_DIR_SENDRECV || dir == ARS_SDP_DIR_SENDONLY;
 	g_clear_pointer(&s->remote_answer, ars_sdp_free);
@@ -349,6 +355,11 @@ gboolean ars_media_deliver(gpointer p)
 		s->send_caps = true;
 		maybe_answer(s);
 		break;
+	case POST_DTMF: {
+		struct ars_media_event ev = { .type = ARS_MEDIA_EVENT_DTMF, .digit = (char)m->value };
+		ars_media_emit(s, &ev, NULL);
+		break;
+	}
 	}
 	ars_media_flush(m->sh);
 	return G_SOURCE_REMOVE;
@@ -427,6 +438,7 @@ int ars_media_session_new(struct ars_media_session **out, const struct ars_media
 	ars_sdp_origin_init(&s->origin);
 	s->timings = (struct ars_media_timings){ -1, -1, -1 };
 	s->expect_rtp = true;
+	s->dtmf = ars_dtmf_new(cfg->log_id);
 
 	s->pipeline = gst_pipeline_new(NULL);
 	s->webrtc = gst_element_factory_make("webrtcbin", NULL);
@@ -604,6 +616,7 @@ void ars_media_session_free(struct ars_media_session *s)
 	}
 	if (s->bus)
 		gst_object_unref(s->bus);
+	ars_dtmf_unref(s->dtmf);
 	g_mutex_lock(&sh->out_lock);
 	ars_wav_writer_close(sh->wav);
 	sh->wav = NULL;

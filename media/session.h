@@ -68,6 +68,9 @@ enum ars_media_event_type {
 	/* reason: why (ICE failed, DTLS failed, no media, description refused,
 	 * audio device error) */
 	ARS_MEDIA_EVENT_FAILED,
+	/* digit: an RFC 4733 event from the far end (0-9 * # A-D), once per
+	 * event */
+	ARS_MEDIA_EVENT_DTMF,
 };
 
 struct ars_media_event {
@@ -78,6 +81,7 @@ struct ars_media_event {
 	unsigned rate;      /* CODEC: clock rate */
 	int payload;        /* CODEC: RTP payload number */
 	const char *reason; /* FAILED */
+	char digit;         /* DTMF */
 };
 
 /* Called on the main context. `ev` and its strings are borrowed for the
@@ -107,6 +111,15 @@ int ars_media_session_set_remote(struct ars_media_session *s, const char *sdp, b
 /* Asks for the answer to the offer given to set_remote: LOCAL_SDP follows.
  * Returns 0 or -EPROTO (no remote offer pending). */
 int ars_media_session_answer(struct ars_media_session *s);
+
+/* Queues DTMF digits (0-9 * # A-D, a-d) to be sent as RFC 4733
+ * telephone-events in the call's RTP stream, each `duration_ms` long (0 =
+ * 100; 40..2000) with 70 ms of audio between digits; they follow digits
+ * still queued. Returns 0, or with *err (g_free): -EINVAL (not a digit, bad
+ * duration), -EAGAIN (not sending audio yet, or failed), -ENOTSUP (the far
+ * end's description has no telephone-event/8000), -ENOSPC (over 64 digits
+ * waiting). */
+int ars_media_session_dtmf(struct ars_media_session *s, const char *digits, unsigned duration_ms, char **err);
 
 /* Timings of this session in ms (-1 = not yet): describe = create-offer or
  * create-answer until webrtcbin replied (the last one); gather = local

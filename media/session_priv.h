@@ -6,6 +6,7 @@
 
 #include "audio.h"
 #include "codec.h"
+#include "dtmf.h"
 #include "sdp.h"
 #include "session.h"
 
@@ -60,6 +61,7 @@ struct ars_media_session {
 	GstPad *sinkpad;                /* webrtcbin's, linked to `send` */
 	bool sinkpad_requested;         /* by us (else made by add-transceiver) */
 	GstElement *send;
+	struct ars_dtmf *dtmf; /* events sent in the send branch's stream */
 
 	enum phase phase;
 	bool local_is_offer;
@@ -93,6 +95,7 @@ enum post_kind {
 	POST_PC_STATE,
 	POST_FIRST_RTP,
 	POST_SEND_CAPS,
+	POST_DTMF, /* value: the digit received */
 };
 
 struct post {

@@ -331,6 +331,61 @@ static void clear_call_history(struct ars_api_ctx *ctx, const struct request *re
 	ars_events_emit(ctx->events, "call_history.cleared", json_object());
 }
 
+#define DTMF_MAX_DIGITS 32
+
+/* {"digits": "123#", "duration_ms": 100}: validated here, sent by the media. */
+static void validate_dtmf(const json_t *body, struct ars_verr *errs)
+{
+	const char *key;
+	json_t *v;
+	json_object_foreach((json_t *)body, key, v) {
+		if (strcmp(key, "digits") && strcmp(key, "duration_ms"))
+			ars_verr_add(errs, key, "unknown_field", "is not a known field");
+	}
+	json_t *digits = json_object_get(body, "digits");
+	const char *d = json_string_value(digits);
+	if (!digits)
+		ars_verr_add(errs, "digits", "required", "is required");
+	else if (!d)
+		ars_verr_add(errs, "digits", "wrong_type", "must be a string of DTMF digits");
+	else if (ars_verr_text(errs, "digits", d, 1, DTMF_MAX_DIGITS) &&
+		 strspn(d, "0123456789*#ABCDabcd") != strlen(d))
+		ars_verr_add(errs, "digits", "bad_characters", "may hold only 0-9, *, # and A-D");
+	json_t *ms = json_object_get(body, "duration_ms");
+	if (ms && (!json_is_integer(ms) || json_integer_value(ms) < 40 || json_integer_value(ms) > 2000))
+		ars_verr_add(errs, "duration_ms", json_is_integer(ms) ? "out_of_range" : "wrong_type",
+			     "must be a whole number of milliseconds from 40 to 2000");
+}
+
+static void send_dtmf(struct ars_api_ctx *ctx, const struct request *req, struct ars_api_reply *rep)
+{
+	struct ars_verr errs;
+	ars_verr_init(&errs);
+	validate_dtmf(req->body, &errs);
+	json_t *call = ctx->calls ? ars_calls_get(ctx->calls, req->id) : NULL;
+	if (!call) {
+		ars_api_error(rep, 404, "not_found", "no such call", NULL);
+	} else if (ars_verr_any(&errs)) {
+		ars_api_error(rep, 400, "validation_failed", "some fields are invalid", &errs);
+	} else {
+		g_autofree char *message = NULL;
+		const char *digits = json_string_value(json_object_get(req->body, "digits"));
+		unsigned ms = (unsigned)json_integer_value(json_object_get(req->body, "duration_ms"));
+		int r = ars_calls_dtmf(ctx->calls, req->id, digits, ms, &message);
+		if (r == 0)
+			reply(rep, 202, ars_calls_get(ctx->calls, req->id));
+		else if (r == -ENOTSUP)
+			ars_api_error(rep, 409, "dtmf_not_negotiated", message, NULL);
+		else if (r == -ENOSPC)
+			ars_api_error(rep, 409, "dtmf_busy", message, NULL);
+		else
+			ars_api_error(rep, 409, "call_state", message ? message : "the call cannot send DTMF now",
+				      NULL);
+	}
+	json_decref(call);
+	ars_verr_clear(&errs);
+}
+
 /* --- media ------------------------------------------------------------------- */
 
 static void warm_media(struct ars_api_ctx *ctx, const struct request *req, struct ars_api_reply *rep)
@@ -402,6 +457,7 @@ static const struct route {
 	{"/api/v1/calls/{id}/answer", "POST", {{"POST", answer_call, false}}},
 	{"/api/v1/calls/{id}/decline", "POST", {{"POST", decline_call, false}}},
 	{"/api/v1/calls/{id}/hangup", "POST", {{"POST", hangup_call, false}}},
+	{"/api/v1/calls/{id}/dtmf", "POST", {{"POST", send_dtmf, true}}},
 	{"/api/v1/media/warmup", "POST", {{"POST", warm_media, false}}},
 	{"/api/v1/settings", "GET, PATCH", {{"GET", get_settings, false}, {"PATCH", patch_settings, true}}},
 };

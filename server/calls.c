@@ -19,6 +19,7 @@
 #define MAX_HISTORY 20	/* ended calls kept in memory (a 2xx racing our CANCEL) */
 #define RINGBACK_VOLUME 50 /* of 100; the ring follows the ring_volume setting */
 #define NO_TONE (-1)
+#define MAX_DTMF_SHOWN 64 /* the call object keeps the last digits sent */
 
 struct slot {
 	struct ars_calls *calls;
@@ -28,6 +29,7 @@ struct slot {
 	ars_call_sdp_h *ready; /* a pending offer/answer */
 	void *ready_arg;
 	char *media_error;
+	GString *dtmf_sent; /* digits queued for sending, oldest cut first */
 	bool in_media_event; /* the session may not be freed right now */
 	bool recorded, stored; /* history write tried / succeeded */
 };
@@ -45,6 +47,26 @@ struct ars_calls {
 	int tone; /* enum ars_tone playing (or that failed to), or NO_TONE */
 	struct ars_tone_player *tone_player;
 };
+
+/* The API's call object: the SIP call's, plus what the media added. */
+static json_t *call_json(const struct slot *s)
+{
+	json_t *j = ars_call_to_json(s->call);
+	json_object_set_new(j, "dtmf_sent", json_string(s->dtmf_sent->str));
+	return j;
+}
+
+/* A stored call's object: the digits sent are not kept (they can be PINs). */
+static json_t *without_dtmf(json_t *stored)
+{
+	json_object_set_new(stored, "dtmf_sent", json_null());
+	return stored;
+}
+
+static void announce(const struct slot *s)
+{
+	ars_events_emit(s->calls->events, "call", json_pack("{s:o}", "call", call_json(s)));
+}
 
 static void drop_media(struct slot *s)
 {
@@ -115,6 +137,12 @@ static void on_media(struct ars_media_session *ms, const struct ars_media_event 
 		else if (s->call)
 			ars_call_media_failed(s->call, ev->reason);
 		break;
+	case ARS_MEDIA_EVENT_DTMF:
+		if (s->call)
+			ars_events_emit(s->calls->events, "dtmf",
+					json_pack("{s:I, s:s#}", "call_id", (json_int_t)ars_call_id(s->call),
+						  "digit", &ev->digit, (size_t)1));
+		break;
 	}
 	s->in_media_event = false;
 	/* The call ended during this event: its media goes now. */
@@ -184,6 +212,7 @@ static void slot_free(gpointer data)
 	drop_media(s);
 	ars_call_free(s->call);
 	g_free(s->media_error);
+	g_string_free(s->dtmf_sent, TRUE);
 	g_free(s);
 }
 
@@ -232,7 +261,7 @@ static void on_call_changed(struct ars_call *call, void *arg)
 		record(s);
 	}
 	update_tone(s->calls);
-	ars_events_emit(s->calls->events, "call", json_pack("{s:o}", "call", ars_call_to_json(call)));
+	announce(s);
 }
 
 static struct slot *new_slot(struct ars_calls *calls, struct ars_sip_ua *ua, char **err)
@@ -240,6 +269,7 @@ static struct slot *new_slot(struct ars_calls *calls, struct ars_sip_ua *ua, cha
 	struct slot *s = g_new0(struct slot, 1);
 	s->calls = calls;
 	s->ua = ua;
+	s->dtmf_sent = g_string_new(NULL);
 	g_autofree char *log_id = g_strdup_printf("call-%" G_GINT64_FORMAT, calls->next_id + 1);
 	struct ars_media_config cfg = calls->media_cfg;
 	cfg.log_id = log_id;
@@ -247,6 +277,7 @@ static struct slot *new_slot(struct ars_calls *calls, struct ars_sip_ua *ua, cha
 	if (!calls->media)
 		calls->media = ars_media_link(err);
 	if (!calls->media || calls->media->session_new(&s->media, &cfg, on_media, s, err) != 0) {
+		g_string_free(s->dtmf_sent, TRUE);
 		g_free(s);
 		return NULL;
 	}
@@ -376,7 +407,7 @@ json_t *ars_calls_place(struct ars_calls *calls, struct ars_sip_ua *ua, const ch
 	gint64 id = ++calls->next_id;
 	struct ars_call *call = ars_call_new_outgoing(&env, id, a->id, uri, &media_ops, s, on_call_changed, s);
 	add(calls, s, call);
-	return ars_call_to_json(call);
+	return call_json(s);
 }
 
 int ars_calls_act(struct ars_calls *calls, gint64 id, const char *action)
@@ -404,15 +435,17 @@ json_t *ars_calls_list(struct ars_calls *calls, bool active_only)
 	for (guint i = calls->slots->len; i > 0; i--) {
 		struct slot *s = calls->slots->pdata[i - 1];
 		if (ars_call_state(s->call) != ARS_CALL_ENDED)
-			json_array_append_new(list, ars_call_to_json(s->call));
+			json_array_append_new(list, call_json(s));
 	}
 	if (active_only || !calls->store)
 		return list;
 	g_autoptr(GError) err = NULL;
 	json_auto_t *history = ars_store_calls_list(calls->store, ARS_STORE_CALLS_MAX, &err);
-	if (history)
-		json_array_extend(list, history);
-	else
+	size_t i;
+	json_t *stored;
+	json_array_foreach(history, i, stored)
+		json_array_append(list, without_dtmf(stored));
+	if (!history)
 		g_warning("%s", err->message);
 	return list;
 }
@@ -422,14 +455,35 @@ json_t *ars_calls_get(struct ars_calls *calls, gint64 id)
 	struct slot *s = find(calls, id);
 	/* Ended and stored: the history says it (and forgets it once cleared). */
 	if (s && !(s->stored && ars_call_state(s->call) == ARS_CALL_ENDED))
-		return ars_call_to_json(s->call);
+		return call_json(s);
 	if (!calls->store)
 		return NULL;
 	g_autoptr(GError) err = NULL;
 	json_t *stored = ars_store_call_get(calls->store, id, &err);
 	if (!stored && !g_error_matches(err, ARS_STORE_ERROR, ARS_STORE_ERROR_NOT_FOUND))
 		g_warning("%s", err->message);
-	return stored;
+	return stored ? without_dtmf(stored) : NULL;
+}
+
+int ars_calls_dtmf(struct ars_calls *calls, gint64 id, const char *digits, unsigned duration_ms,
+		   char **message)
+{
+	struct slot *s = find(calls, id);
+	if (!s)
+		return -ENOENT;
+	if (ars_call_state(s->call) != ARS_CALL_ESTABLISHED || !s->media) {
+		*message = g_strdup("DTMF needs an established call");
+		return -EINVAL;
+	}
+	int rc = s->calls->media->session_dtmf(s->media, digits, duration_ms, message);
+	if (rc != 0)
+		return rc;
+	g_autofree char *upper = g_ascii_strup(digits, -1); /* a-d are A-D */
+	g_string_append(s->dtmf_sent, upper);
+	if (s->dtmf_sent->len > MAX_DTMF_SHOWN)
+		g_string_erase(s->dtmf_sent, 0, (gssize)(s->dtmf_sent->len - MAX_DTMF_SHOWN));
+	announce(s);
+	return 0;
 }
 
 struct ars_calls *ars_calls_new(const struct ars_calls_config *cfg, struct ars_events *events,

@@ -38,6 +38,14 @@ json_t *ars_calls_place(struct ars_calls *calls, struct ars_sip_ua *ua, const ch
 /* "answer", "decline" or "hangup". 0, -ENOENT (no such call), -EINVAL (not
  * possible in its state). */
 int ars_calls_act(struct ars_calls *calls, gint64 id, const char *action);
+/* Sends DTMF digits (already validated: 0-9 * # A-D) on an established
+ * call as RFC 4733 events, each duration_ms long (0 = 100). Returns 0 (the
+ * call's dtmf_sent grows; a "call" event follows), -ENOENT (no such call),
+ * or with *message (g_free): -EINVAL (not established), -ENOTSUP (the far
+ * end did not accept telephone-event), -EAGAIN (media not sending yet),
+ * -ENOSPC (too many digits waiting). */
+int ars_calls_dtmf(struct ars_calls *calls, gint64 id, const char *digits, unsigned duration_ms,
+		   char **message);
 /* Active calls newest first, then (unless active_only) the stored history
  * newest first. */
 json_t *ars_calls_list(struct ars_calls *calls, bool active_only);

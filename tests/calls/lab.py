@@ -71,8 +71,9 @@ def missing_requirements():
 
 
 class CallLab:
-    def __init__(self, workdir=None, auth_invite=True):
+    def __init__(self, workdir=None, auth_invite=True, dtmf_log_port=None):
         self.dir = workdir or tempfile.mkdtemp(prefix="arsphone-calls-")
+        self.dtmf_log_port = dtmf_log_port  # rtpengine.py: DTMF reports
         self.keep = os.environ.get("ARSPHONE_CALLS_KEEP") == "1"
         self.auth_invite = auth_invite
         self.ns = None
@@ -101,7 +102,8 @@ class CallLab:
             self._step("netns", self.ns.create)
             self.rtp = rtpengine.RtpEngine(
                 self.ns, self.ns.addr_a, port_min=RTP_PORT_MIN,
-                port_max=RTP_PORT_MAX, directory=self.dir)
+                port_max=RTP_PORT_MAX, directory=self.dir,
+                dtmf_log_port=self.dtmf_log_port)
             self._step("rtpengine", self.rtp.start)
             self.kam = kamailio_calls.KamailioCalls(
                 self.ns, self.certs, self.rtp, auth_invite=self.auth_invite)

@@ -17,7 +17,9 @@ returns what it knows of one, packets(call_id) the packets it received from
 each party (to prove media went through it).
 
 pause()/resume() (SIGSTOP/SIGCONT by PID) cut the media path for
-media-failure tests.
+media-failure tests. With dtmf_log_port, rtpengine reports every RFC 4733
+event it relays as a JSON datagram to 127.0.0.1:PORT in the namespace
+(--dtmf-log-dest), for DTMF tests.
 
 The packaged service (started by the Debian package's init script on some
 machines) is stopped by its pid file, never by name.
@@ -115,18 +117,22 @@ class RtpEngine:
     """One rtpengine inside ns, relaying media on addr; see module doc."""
 
     def __init__(self, ns, addr, ng_port=2223, port_min=30000,
-                 port_max=30199, log_level=6, directory=None):
+                 port_max=30199, log_level=6, directory=None,
+                 dtmf_log_port=None):
         self.ns = ns
         self.addr = addr
         self.ng_port = ng_port
         self.port_min = port_min
         self.port_max = port_max
         self.log_level = log_level
+        self.dtmf_log_port = dtmf_log_port
         self.dir = directory or tempfile.mkdtemp(prefix="arsphone-rtpengine-")
         self.log_path = os.path.join(self.dir, "rtpengine.log")
         self.proc = None
 
     def argv(self):
+        dtmf = (["--dtmf-log-dest=127.0.0.1:%d" % self.dtmf_log_port]
+                if self.dtmf_log_port else [])
         return [RTPENGINE, "--config-file=none", "--foreground",
                 "--log-stderr", "--table=-1",
                 "--interface=%s" % self.addr,
@@ -134,7 +140,7 @@ class RtpEngine:
                 "--port-min=%d" % self.port_min,
                 "--port-max=%d" % self.port_max,
                 "--num-threads=2", "--delete-delay=0",
-                "--log-level=%d" % self.log_level]
+                "--log-level=%d" % self.log_level] + dtmf
 
     @property
     def pid(self):

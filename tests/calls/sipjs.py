@@ -285,9 +285,14 @@ class SipJsPhone:
     def stats(self):
         return self.invoke("stats")
 
-    def set_codecs(self, names=None):
-        """Offer/answer only these codecs from now on (None: all)."""
-        return self.invoke("setCodecs", list(names) if names else None)
+    def set_codecs(self, names=None, events=True):
+        """Offer/answer only these codecs from now on (None: all), and
+        telephone-event only when events."""
+        return self.invoke("setCodecs", list(names) if names else None, events)
+
+    def send_dtmf(self, tones):
+        """RFC 4733 events from Chromium's RTCDTMFSender; True if queued."""
+        return self.invoke("sendDtmf", tones)
 
     @property
     def state(self):

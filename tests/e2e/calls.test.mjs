@@ -349,6 +349,38 @@ async function main() {
       await page.locator(`#call-list li[data-id="${incoming.id}"] .call-end`, { hasText: 'ended by the other side' }).waitFor();
     });
 
+    await check('during a call the dialpad sends DTMF (a key button, digits typed in the number field); the panel shows tones sent and received', async () => {
+      const incoming = await sipjsCalls(lab);
+      const r = await lab.api('POST', `/calls/${incoming.id}/answer`);
+      assert(r.status === 200, 'answer: ' + r.status);
+      await lab.wait("phone.state === 'established'", 15);
+      const item = page.locator(`#call-list li[data-id="${incoming.id}"]`);
+      await item.locator('.call-state-text', { hasText: 'Connected' }).waitFor({ timeout: 15 * S });
+      const hint = page.locator('#dial-dtmf');
+      await hint.waitFor({ state: 'visible' });
+      assert((await text(hint)).includes('send tones'), 'hint: ' + (await text(hint)));
+      assert((await page.getByRole('group', { name: /send tones to/ }).count()) === 1, 'keys group not relabelled');
+      const number = page.getByLabel('Number or SIP address');
+      await number.fill('');
+      await page.locator('#dialpad-form button[data-key="1"]').click();
+      await number.focus();
+      await page.keyboard.type('2#');
+      await until(async () => (await call(lab, incoming.id)).dtmf_sent === '12#', 10, 'dtmf_sent 12#');
+      assert((await number.inputValue()) === '', 'digits went into the number field: ' + (await number.inputValue()));
+      await item.locator('.call-dtmf-digits', { hasText: '12#' }).waitFor();
+      // the far end's tones, once arsphone's audio reaches it (the path is up both ways)
+      await until(async () => ((await lab.phone('stats'))?.inbound?.packetsReceived || 0) > 10, 10, 'audio at SIP.js');
+      await lab.phone('sendDtmf', '9*');
+      await item.locator('.call-dtmf', { hasText: 'Tones received' }).locator('.call-dtmf-digits', { hasText: '9*' }).waitFor({ timeout: 10 * S });
+      await page.locator('#call-card').screenshot({ path: join(SHOTS, 'arsphone-calls-dtmf-en.png') });
+      await lab.phone('hangup');
+      await waitCall(lab, incoming.id, ['ended']);
+      await hint.waitFor({ state: 'hidden' });
+      await page.locator('#dialpad-form button[data-key="5"]').click();
+      assert((await number.inputValue()) === '5', 'after the call the keys edit the number again: ' + (await number.inputValue()));
+      await number.fill('');
+    });
+
     await check('dialpad: Enter calls 506, SIP.js rings, Hang up gets the focus; Enter on Hang up ends the call', async () => {
       const number = page.getByLabel('Number or SIP address');
       await number.fill('506');

@@ -3,7 +3,9 @@
  * tone:440 and B tone:880, and each side's decoded audio must hold the
  * other's tone and not its own. For Opus, PCMU-only and PCMA-only; plus
  * answers to captured offers (Asterisk, FreeSWITCH, SIP.js, JsSIP,
- * rtpengine), stable DTLS roles across re-offers, and an ICE failure.
+ * rtpengine), stable DTLS roles across re-offers, an ICE failure, and DTMF
+ * (RFC 4733 events sent by one side arrive as the same digits at the other,
+ * refused when the far end did not accept telephone-event).
  *
  * Runs only inside the network namespace made by in-netns.sh (meson runs
  * it that way): every candidate in every SDP must be one of the
@@ -42,6 +44,7 @@ struct side {
 	int sdps;  /* how many */
 	bool connected, failed;
 	char *reason;
+	GString *dtmf; /* digits received (DTMF events) */
 	char codec[16];
 	int payload;
 	/* the tap (GStreamer thread) */
@@ -71,6 +74,9 @@ static void on_event(struct ars_media_session *s, const struct ars_media_event *
 		x->failed = true;
 		g_free(x->reason);
 		x->reason = g_strdup(ev->reason);
+		break;
+	case ARS_MEDIA_EVENT_DTMF:
+		g_string_append_c(x->dtmf, ev->digit);
 		break;
 	}
 }
@@ -125,6 +131,7 @@ static void side_init(struct side *x, const char *name)
 {
 	memset(x, 0, sizeof *x);
 	x->name = name;
+	x->dtmf = g_string_new(NULL);
 	g_mutex_init(&x->lock);
 }
 
@@ -152,6 +159,7 @@ static void side_clear(struct side *x)
 	g_free(x->sdp);
 	g_free(x->reason);
 	g_free(x->buf);
+	g_string_free(x->dtmf, TRUE);
 	g_mutex_clear(&x->lock);
 }
 
@@ -625,6 +633,104 @@ static void test_free_early(void)
 	spin(200);
 }
 
+/* ---- DTMF ------------------------------------------------------------------------ */
+
+/* Iterates until `x` received `n` digits (or timeout). */
+static bool wait_digits(struct side *x, size_t n, unsigned ms)
+{
+	gint64 end = g_get_monotonic_time() + ms * 1000;
+	while (x->dtmf->len < n && g_get_monotonic_time() < end)
+		spin(10);
+	return x->dtmf->len >= n;
+}
+
+/* A sends digits (two batches, queued behind each other), B must receive
+ * exactly them, in order, each once; then B answers with its own; audio
+ * keeps flowing both ways afterwards. */
+static void run_dtmf(const char *codecs)
+{
+	struct side a, b;
+	side_new(&a, "A", "tone:440", codecs);
+	side_new(&b, "B", "tone:880", codecs);
+	connect_pair(&a, &b);
+	g_autofree char *err = NULL;
+	gint64 t0 = g_get_monotonic_time();
+	g_assert_cmpint(ars_media_session_dtmf(a.s, "147*", 0, &err), ==, 0);
+	g_assert_cmpint(ars_media_session_dtmf(a.s, "2580#abcD", 60, &err), ==, 0);
+	g_assert_true(wait_digits(&b, 13, 8000));
+	double secs = (double)(g_get_monotonic_time() - t0) / 1e6;
+	g_test_message("%s: B received %s in %.2f s", codecs, b.dtmf->str, secs);
+	g_assert_cmpstr(b.dtmf->str, ==, "147*2580#ABCD");
+	/* 4 x (100 + 70) + 9 x (60 + 70) ms at least, plus the end packets */
+	g_assert_cmpfloat(secs, >, 1.5);
+	g_assert_cmpint(ars_media_session_dtmf(b.s, "9", 0, &err), ==, 0);
+	g_assert_true(wait_digits(&a, 1, 3000));
+	g_assert_cmpstr(a.dtmf->str, ==, "9");
+	spin(300);
+	g_assert_cmpstr(b.dtmf->str, ==, "147*2580#ABCD"); /* nothing repeated */
+	g_assert_false(a.failed || b.failed);
+	g_assert_true(capture(&a, &b, CAPTURE_RATE / 2, 5000));
+	tones_ok(&a, 880, 440);
+	tones_ok(&b, 440, 880);
+	side_clear(&a);
+	side_clear(&b);
+}
+
+static void test_dtmf_opus(void)
+{
+	run_dtmf("opus");
+}
+static void test_dtmf_pcmu(void)
+{
+	run_dtmf("pcmu");
+}
+
+/* Without telephone-event in the offer (so in neither description), both
+ * sides refuse to send events; bad input and a session that does not send
+ * yet are refused too. */
+static void test_dtmf_refused(void)
+{
+	struct side a, b;
+	side_new(&a, "A", "tone:440", "pcmu");
+	side_new(&b, "B", "tone:880", "pcmu");
+	g_autofree char *err = NULL;
+	g_assert_cmpint(ars_media_session_dtmf(a.s, "1", 0, &err), ==, -EAGAIN);
+	g_clear_pointer(&err, g_free);
+	g_assert_cmpint(ars_media_session_offer(a.s), ==, 0);
+	g_assert_true(wait_sdp(&a, 1, 3000));
+	/* drop telephone-event from A's offer */
+	g_autoptr(GString) offer = g_string_new(a.sdp);
+	g_assert_cmpint(g_string_replace(offer, " 0 101\r\n", " 0\r\n", 1), ==, 1);
+	g_assert_cmpint(g_string_replace(offer, "a=rtpmap:101 TELEPHONE-EVENT/8000\r\n", "", 1), ==, 1);
+	g_string_replace(offer, "a=fmtp:101 0-16\r\n", "", 1);
+	g_string_replace(offer, "a=rtcp-fb:101 transport-cc\r\n", "", 1);
+	g_assert_null(strstr(offer->str, "TELEPHONE-EVENT"));
+	g_assert_null(strstr(offer->str, ":101 "));
+	g_assert_cmpint(ars_media_session_set_remote(b.s, offer->str, true, &err), ==, 0);
+	g_assert_cmpint(ars_media_session_answer(b.s), ==, 0);
+	g_assert_true(wait_sdp(&b, 1, 3000));
+	g_assert_null(strstr(b.sdp, "telephone-event"));
+	g_assert_null(strstr(b.sdp, "TELEPHONE-EVENT"));
+	g_assert_cmpint(ars_media_session_set_remote(a.s, b.sdp, false, &err), ==, 0);
+	g_assert_true(wait_for(&a.connected, 8000) && wait_for(&b.connected, 8000));
+	g_assert_cmpint(ars_media_session_dtmf(a.s, "1", 0, &err), ==, -ENOTSUP);
+	g_assert_nonnull(strstr(err, "telephone-event"));
+	g_clear_pointer(&err, g_free);
+	g_assert_cmpint(ars_media_session_dtmf(b.s, "1", 0, &err), ==, -ENOTSUP);
+	g_clear_pointer(&err, g_free);
+	g_assert_cmpint(ars_media_session_dtmf(a.s, "12x", 0, &err), ==, -EINVAL);
+	g_assert_nonnull(strstr(err, "'x'"));
+	g_clear_pointer(&err, g_free);
+	g_assert_cmpint(ars_media_session_dtmf(a.s, "", 0, &err), ==, -EINVAL);
+	g_clear_pointer(&err, g_free);
+	g_assert_cmpint(ars_media_session_dtmf(a.s, "1", 5000, &err), ==, -EINVAL);
+	g_clear_pointer(&err, g_free);
+	spin(300);
+	g_assert_cmpuint(b.dtmf->len, ==, 0);
+	side_clear(&a);
+	side_clear(&b);
+}
+
 /* ---- first offer, cold and warm -------------------------------------------------- */
 
 static gboolean quit_loop(gpointer p)
@@ -779,6 +885,9 @@ int main(int argc, char **argv)
 	g_test_add_func("/media/loop/files", test_files);
 	g_test_add_func("/media/loop/late-answer", test_late_answer);
 	g_test_add_func("/media/loop/free-early", test_free_early);
+	g_test_add_func("/media/loop/dtmf-opus", test_dtmf_opus);
+	g_test_add_func("/media/loop/dtmf-pcmu", test_dtmf_pcmu);
+	g_test_add_func("/media/loop/dtmf-refused", test_dtmf_refused);
 	int rc = g_test_run();
 	g_strfreev(ns_addrs);
 	gst_deinit();

@@ -1,6 +1,7 @@
-// Calls on the page: the active-call panel (party, state, timer, codec, Hang up), ended calls with their reason for a
-// few seconds, and the recent-calls list (the daemon's stored history: missed calls marked in words, Call back on
-// each entry, Clear history). Calls come from GET /api/v1/calls, the hello's status and `call` events.
+// Calls on the page: the active-call panel (party, state, timer, codec, DTMF tones sent and received, Hang up), ended
+// calls with their reason for a few seconds, and the recent-calls list (the daemon's stored history: missed calls
+// marked in words, Call back on each entry, Clear history). Calls come from GET /api/v1/calls, the hello's status
+// and `call` events.
 //
 // Focus: when a call starts from this page (Call, or Answer in the banner) its Hang up button gets the focus; when a
 // call answered elsewhere starts, only if nothing else has the focus. Hang up ignores a held-down (repeating) Enter,
@@ -59,6 +60,7 @@ export function createCalls(api, { accountLabel, onChange, showError, focusAfter
   const endedShown = new Map(); // id -> time until which the ended call stays in the panel
   const focusWanted = new Set(); // ids whose Hang up gets the focus when they appear/establish
   const touched = new Map(); // id -> clock value of the last take(), to tell what changed during a GET /calls
+  const tonesIn = new Map(); // id -> DTMF digits received (`dtmf` events) while this page listened
   let clock = 0;
   let ticker = null;
   let loaded = false;
@@ -101,6 +103,16 @@ export function createCalls(api, { accountLabel, onChange, showError, focusAfter
       stateLine,
       facts.length ? el('p', { class: 'call-facts' }, facts) : null,
     ];
+    const tones = [
+      ['call.dtmf_sent', call.dtmf_sent],
+      ['call.dtmf_received', tonesIn.get(call.id)],
+    ].filter(([, digits]) => typeof digits === 'string' && digits);
+    for (const [key, digits] of tones) {
+      children.push(el('p', { class: 'call-dtmf' }, [
+        el('span', { text: t(key) + ' ' }),
+        el('strong', { class: 'call-dtmf-digits', text: digits }),
+      ]));
+    }
     if (ended) {
       const by = view.endedBy(call);
       const reason = view.endReason(call);
@@ -386,6 +398,16 @@ export function createCalls(api, { accountLabel, onChange, showError, focusAfter
     },
     event(call) {
       if (take(call)) renderAll();
+    },
+    // A `dtmf` event: a digit from the far end of a call.
+    tone(callId, digit) {
+      if (!calls.has(callId) || typeof digit !== 'string') return;
+      tonesIn.set(callId, ((tonesIn.get(callId) || '') + digit).slice(-64));
+      renderPanel();
+    },
+    // The newest established call (the one the dialpad's keys send tones to), or null.
+    established() {
+      return [...calls.values()].filter((c) => c.state === 'established').sort((a, b) => b.id - a.id)[0] || null;
     },
     // The daemon forgot its ended calls (call_history.cleared); calls ending after that come as later events.
     historyCleared() {

@@ -2,19 +2,29 @@
 // field with 0-9 * # keys, backspace and clear, and Call (also Enter in the number field): POST /api/v1/calls.
 // Call is disabled, with the reason beside it, while the chosen account is not registered. Errors of the request go
 // beside the field they are about (`to`, `account_id`) or into the dialpad's alert.
+//
+// During an established call the keys (buttons, and 0-9 * # typed anywhere but another form field) send DTMF tones for
+// that call instead of editing the number: POST /api/v1/calls/{id}/dtmf, one request per key, in order.
 
 import { byId, el } from './dom.js';
 import { t, has, onLanguageChange } from './i18n.js';
 import { FieldErrors, describeError } from './field-errors.js';
 import * as reg from './registration.js';
+import { party } from './call-view.js';
 
-export function createDialpad(api, { onPlaced }) {
+const TONE_KEYS = /^[0-9*#]$/;
+
+export function createDialpad(api, { onPlaced, onToneSent }) {
   const form = byId('dialpad-form');
   const number = byId('dial-number');
   const select = byId('dial-account');
   const call = byId('call');
   const reason = byId('call-reason');
   const alert = byId('dial-alert');
+  const keysLabel = byId('dialpad-keys-label');
+  const dtmfHint = byId('dial-dtmf');
+  let toneCall = null; // the established call the keys send tones to, or null
+  let sending = Promise.resolve(); // tone requests, one after the other
   let accounts = []; // enabled accounts, by id
   let registration = new Map(); // id -> registration object
   let chosen = null; // the id the user picked, kept while it exists
@@ -119,12 +129,49 @@ export function createDialpad(api, { onPlaced }) {
   number.addEventListener('focus', warmUp);
   form.addEventListener('click', warmUp);
 
+  function renderTones() {
+    const who = toneCall ? party(toneCall).title : null;
+    keysLabel.textContent = who ? t('dialpad.dtmf_keys', { party: who }) : t('dialpad.keys');
+    dtmfHint.textContent = who ? t('dialpad.dtmf_hint', { party: who }) : '';
+    dtmfHint.hidden = !who;
+    form.classList.toggle('dtmf-mode', !!who);
+  }
+
+  function sendTone(key) {
+    const id = toneCall.id;
+    const button = form.querySelector('button[data-key="' + CSS.escape(key) + '"]');
+    if (button) {
+      button.classList.add('pressed');
+      setTimeout(() => button.classList.remove('pressed'), 150);
+    }
+    showAlert(null);
+    sending = sending
+      .then(() => api.post('/calls/' + id + '/dtmf', { digits: key }))
+      .then(onToneSent, (err) => {
+        if (err.code === 'dtmf_not_negotiated') showAlert(() => t('dialpad.dtmf_not_negotiated'));
+        else showAlert(() => t('dialpad.dtmf_failed', { error: describeError(err) }));
+      });
+  }
+
   for (const key of form.querySelectorAll('button[data-key]')) {
     key.addEventListener('click', () => {
+      if (toneCall) {
+        sendTone(key.dataset.key);
+        return;
+      }
       number.value += key.dataset.key;
       errors.clearField(number);
     });
   }
+  // Digits typed during a call are tones, except in other form fields and dialogs.
+  document.addEventListener('keydown', (event) => {
+    if (!toneCall || event.ctrlKey || event.metaKey || event.altKey || !TONE_KEYS.test(event.key)) return;
+    const target = event.target;
+    const field = target instanceof HTMLElement && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
+    if ((field && target !== number) || document.querySelector('dialog[open]')) return;
+    event.preventDefault();
+    if (!event.repeat) sendTone(event.key);
+  });
   byId('dial-backspace').addEventListener('click', () => {
     number.value = number.value.slice(0, -1);
   });
@@ -147,10 +194,12 @@ export function createDialpad(api, { onPlaced }) {
   });
   onLanguageChange(() => {
     render();
+    renderTones();
     if (alertText) alert.textContent = alertText();
     else errors.retranslate();
   });
   render();
+  renderTones();
 
   return {
     // All accounts and their registration objects (from the accounts list).
@@ -162,6 +211,11 @@ export function createDialpad(api, { onPlaced }) {
     },
     focus() {
       number.focus();
+    },
+    // The established call the keys send tones to (null: none, the keys edit the number again).
+    setToneCall(call) {
+      toneCall = call;
+      renderTones();
     },
   };
 }

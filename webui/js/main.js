@@ -70,11 +70,14 @@ async function main() {
   createNotificationControl();
   let accountNames = new Map(); // id -> "Office (505)", for the call views
   const accountLabel = (id) => accountNames.get(id) || null;
-  const dialpad = createDialpad(api, { onPlaced: (call) => calls.placed(call) });
+  const dialpad = createDialpad(api, { onPlaced: (call) => calls.placed(call), onToneSent: (call) => calls.event(call) });
   const calls = createCalls(api, {
     accountLabel,
     showError: pageError,
-    onChange: (call, before) => incoming && incoming.update(call, before),
+    onChange: (call, before) => {
+      if (incoming) incoming.update(call, before);
+      dialpad.setToneCall(calls.established());
+    },
     focusAfterEnd: () => dialpad.focus(),
   });
   incoming = createIncoming(api, token, { settings, accountLabel, calls, showError: pageError });
@@ -136,6 +139,7 @@ async function main() {
       else if (msg.type === 'settings.updated') settings.apply(msg.settings);
       else if (msg.type === 'call') calls.event(msg.call);
       else if (msg.type === 'call_history.cleared') calls.historyCleared();
+      else if (msg.type === 'dtmf') calls.tone(msg.call_id, msg.digit);
       // other types: ignored (api.md: clients ignore event types they do not know)
     },
   });

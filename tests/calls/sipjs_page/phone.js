@@ -28,7 +28,9 @@
 //                         neighbours from an AnalyserNode (dB), peak, rms;
 //                         hz may be a list (one window, one result each)
 //   stats()               RTP counters and codec from getStats()
-//   setCodecs(['PCMU'])   offer/answer only these codecs (null: all)
+//   setCodecs(['PCMU'], events)  offer/answer only these codecs (null: all),
+//                         telephone-event unless events is false
+//   sendDtmf('12#')       RFC 4733 events on the current call
 //
 // Audio: getUserMedia asks for echoCancellation/noiseSuppression/
 // autoGainControl off (a steady tone is otherwise suppressed). Remote audio
@@ -193,12 +195,14 @@ phone.unregister = async () => {
 
 // ------------------------------------------------------------------ codecs
 // phone.setCodecs(['PCMU']) restricts this phone's offers and answers to
-// those codecs (by rtpmap name, any case; telephone-event is kept), by
-// editing the SDP in SIP.js's description modifiers; null lifts it.
+// those codecs (by rtpmap name, any case; telephone-event is kept unless
+// events is false), by editing the SDP in SIP.js's description modifiers;
+// null lifts it.
 let codecs = null;
+let keepEvents = true;
 
 function onlyCodecs(sdp, names) {
-  const keep = new Set(names.map((n) => n.toLowerCase()).concat(['telephone-event']));
+  const keep = new Set(names.map((n) => n.toLowerCase()).concat(keepEvents ? ['telephone-event'] : []));
   const lines = sdp.split('\r\n');
   const pts = {}; // payload type -> codec name, from rtpmap
   for (const l of lines) {
@@ -227,9 +231,18 @@ function modifiers() {
   return [(d) => Promise.resolve({ type: d.type, sdp: onlyCodecs(d.sdp, names) })];
 }
 
-phone.setCodecs = (names) => {
+phone.setCodecs = (names, events = true) => {
   codecs = names && names.length ? names.slice() : null;
+  keepEvents = events;
   return codecs;
+};
+
+// phone.sendDtmf('12#') sends DTMF as RFC 4733 events in the call's RTP
+// (SIP.js's sendDtmf: Chromium's RTCDTMFSender); true when queued.
+phone.sendDtmf = (tones) => {
+  const sdh = session && session.sessionDescriptionHandler;
+  if (!sdh) throw new Error('no call');
+  return sdh.sendDtmf(tones, { duration: 100, interToneGap: 70 });
 };
 
 // ------------------------------------------------------------------ calls
