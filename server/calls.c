@@ -48,15 +48,18 @@ struct ars_calls {
 	struct ars_tone_player *tone_player;
 };
 
-/* The API's call object: the SIP call's, plus what the media added. */
+/* The API's call object: the SIP call's, plus the digits sent while it is
+ * active (null once it ended: digits can be PINs and are not kept). */
 static json_t *call_json(const struct slot *s)
 {
 	json_t *j = ars_call_to_json(s->call);
-	json_object_set_new(j, "dtmf_sent", json_string(s->dtmf_sent->str));
+	json_object_set_new(j, "dtmf_sent", ars_call_state(s->call) == ARS_CALL_ENDED
+						? json_null()
+						: json_string(s->dtmf_sent->str));
 	return j;
 }
 
-/* A stored call's object: the digits sent are not kept (they can be PINs). */
+/* A stored call's object, shaped like call_json() of an ended call. */
 static json_t *without_dtmf(json_t *stored)
 {
 	json_object_set_new(stored, "dtmf_sent", json_null());
