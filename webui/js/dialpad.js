@@ -147,10 +147,7 @@ export function createDialpad(api, { onPlaced, onToneSent }) {
     showAlert(null);
     sending = sending
       .then(() => api.post('/calls/' + id + '/dtmf', { digits: key }))
-      .then(onToneSent, (err) => {
-        if (err.code === 'dtmf_not_negotiated') showAlert(() => t('dialpad.dtmf_not_negotiated'));
-        else showAlert(() => t('dialpad.dtmf_failed', { error: describeError(err) }));
-      });
+      .then(onToneSent, (err) => showAlert(() => t('dialpad.dtmf_failed', { error: describeError(err) })));
   }
 
   for (const key of form.querySelectorAll('button[data-key]')) {
