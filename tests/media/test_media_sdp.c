@@ -201,7 +201,8 @@ static void test_remote_direction(void)
 	g_assert_nonnull(ars_sdp_attr(hold, 0, "sendonly"));
 }
 
-/* Fix-up 2: our o= line, id fixed per session, version +1 each time. */
+/* Fix-up 2: our o= line, id fixed per session, version +1 for each changed
+ * description. */
 static void test_origin(void)
 {
 	struct ars_sdp_origin o;
@@ -210,15 +211,27 @@ static void test_origin(void)
 	g_assert_cmpuint(o.sess_id, <, G_GUINT64_CONSTANT(1) << 62);
 	g_autoptr(ars_sdp) sdp = load("webrtcbin-offer.sdp");
 	ars_sdp_fix_connection(sdp);
-	ars_sdp_set_origin(sdp, &o);
+	ars_sdp_set_origin(sdp, &o, NULL);
 	g_autofree char *want1 =
 	    g_strdup_printf("o=- %" G_GUINT64_FORMAT " 1 IN IP4 192.0.2.2", (guint64)o.sess_id);
 	g_assert_true(has_line(sdp, want1));
-	ars_sdp_set_origin(sdp, &o);
+	ars_sdp_set_origin(sdp, &o, NULL);
 	g_autofree char *want2 =
 	    g_strdup_printf("o=- %" G_GUINT64_FORMAT " 2 IN IP4 192.0.2.2", (guint64)o.sess_id);
 	g_assert_true(has_line(sdp, want2));
 	g_assert_cmpint(count_prefix(sdp, "o="), ==, 1);
+	/* a session refresh: the same description (webrtcbin's own o= line
+	 * aside) keeps version 2; a changed one (hold) gets 3 */
+	g_autoptr(ars_sdp) same = load("webrtcbin-offer.sdp");
+	ars_sdp_fix_connection(same);
+	ars_sdp_set_origin(same, &o, sdp);
+	g_assert_true(has_line(same, want2));
+	g_autoptr(ars_sdp) held = from_text("v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\nm=audio 5 RTP/AVP 0\r\n"
+	                                    "c=IN IP4 192.0.2.2\r\na=sendonly\r\n");
+	ars_sdp_set_origin(held, &o, sdp);
+	g_autofree char *want3 =
+	    g_strdup_printf("o=- %" G_GUINT64_FORMAT " 3 IN IP4 192.0.2.2", (guint64)o.sess_id);
+	g_assert_true(has_line(held, want3));
 	/* two sessions do not share an id */
 	struct ars_sdp_origin other;
 	ars_sdp_origin_init(&other);
