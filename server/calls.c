@@ -104,7 +104,9 @@ static void on_media(struct ars_media_session *ms, const struct ars_media_event 
 		s->ready = NULL;
 		if (ready)
 			ready(NULL, ev->reason, s->ready_arg);
-		else if (s->call)
+		/* failing while answering a new offer mid-call (the offer gets its
+		 * 488) ends the call too: its media is gone */
+		if (s->call && (!ready || ars_call_state(s->call) == ARS_CALL_ESTABLISHED))
 			ars_call_media_failed(s->call, ev->reason);
 		break;
 	}

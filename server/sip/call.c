@@ -10,7 +10,7 @@
 #include <errno.h>
 #include <string.h>
 
-#define ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS"
+#define ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE" /* in a dialog */
 
 struct ars_call {
 	gint64 id, account_id;

@@ -16,6 +16,7 @@ page. Requests go over the driver's stdin/stdout as JSON lines:
     p.answer(); p.decline(); p.hangup(); p.cancel()
     p.get('phone.lastStatus'); p.detect_tone(880); p.stats()
     p.set_codecs(['PCMU'])   (offer/answer only PCMU from now on)
+    p.reinvite(hold=True)    (re-INVITE: hold, resume, refresh, codec change)
 
 start_ms / ready: the driver's timings (launch, page). chromium_pid(): the
 browser process (the driver's child); procstats.tree() of it is that
@@ -285,6 +286,12 @@ class SipJsPhone:
     def set_codecs(self, names=None):
         """Offer/answer only these codecs from now on (None: all)."""
         return self.invoke("setCodecs", list(names) if names else None)
+
+    def reinvite(self, hold=False, timeout=20):
+        """A re-INVITE on the established call (hold: a=sendonly; codecs
+        as set_codecs says); returns {status, reason, sdp} of its final
+        response."""
+        return self.invoke("reinvite", {"hold": bool(hold)}, timeout=timeout)
 
     @property
     def state(self):

@@ -1,7 +1,8 @@
 /* test_sip_call.c - call signalling against scripted peers, with a fake media
  * session: outgoing (provisional, early media, 2xx/ACK, digest, failure
  * texts, CANCEL and its races, BYE) and incoming (ringing, answer, decline,
- * CANCEL, BYE, offerless INVITE). */
+ * CANCEL, BYE, offerless INVITE), and in-dialog requests (re-INVITE and
+ * UPDATE with and without an offer, 491, OPTIONS). */
 #include "sip/call.h"
 #include "sip_fake.h"
 
@@ -12,6 +13,9 @@ struct fake_media {
 	int offers, answers, set_answers;
 	char *remote_answer, *remote_offer;
 	bool fail_answer;
+	bool defer_answer; /* keep the answer until the test calls deferred() */
+	ars_call_sdp_h *deferred;
+	void *deferred_arg;
 };
 
 static void media_offer(void *m, ars_call_sdp_h *ready, void *arg)
@@ -27,6 +31,11 @@ static void media_answer(void *m, const char *offer, ars_call_sdp_h *ready, void
 	fm->answers++;
 	g_free(fm->remote_offer);
 	fm->remote_offer = g_strdup(offer);
+	if (fm->defer_answer) {
+		fm->deferred = ready;
+		fm->deferred_arg = arg;
+		return;
+	}
 	ready(fm->fail_answer ? NULL : ANSWER, fm->fail_answer ? "no common codec" : NULL, arg);
 }
 
@@ -283,6 +292,114 @@ static struct ars_sip_msg *request(const char *method, const char *branch, uint3
 	return parse_text(text);
 }
 
+/* A request in the incoming call's dialog (our tag `tag`), with an SDP
+ * body when `sdp` is not NULL. */
+static struct ars_sip_msg *in_dialog(const char *method, const char *branch, uint32_t cseq, const char *tag,
+				     const char *sdp)
+{
+	g_autofree char *text = g_strdup_printf(
+		"%s sip:u1@abc.invalid SIP/2.0\r\n"
+		"Via: SIP/2.0/WSS 10.0.0.1;branch=%s\r\n"
+		"Max-Forwards: 69\r\n"
+		"From: <sip:1001@pbx.example>;tag=caller\r\n"
+		"To: <sip:505@pbx.example>;tag=%s\r\n"
+		"Call-ID: in-1\r\n"
+		"CSeq: %u %s\r\n"
+		"Contact: <sip:1001@10.0.0.20>\r\n"
+		"%s"
+		"Content-Length: %zu\r\n\r\n%s",
+		method, branch, tag, cseq, method, sdp ? "Content-Type: application/sdp\r\n" : "",
+		sdp ? strlen(sdp) : 0, sdp ? sdp : "");
+	struct ars_sip_msg *m = NULL;
+	const char *why;
+	g_assert_cmpint(ars_sip_msg_parse(text, strlen(text), &m, &why), ==, ARS_SIP_PARSE_OK);
+	return m;
+}
+
+/* An incoming call, answered; returns our tag (g_free). */
+static char *answered_incoming(struct fixture *f)
+{
+	deliver_invite(f, OFFER);
+	ars_call_answer(f->call);
+	g_assert_cmpint(last(f)->status, ==, 200);
+	g_assert_cmpstr(last_state(f), ==, "established");
+	return g_strdup(last(f)->to_tag);
+}
+
+/* In-dialog requests without an offer: OPTIONS (a keep-alive or a
+ * capability query) gets 200 with Allow; an offerless re-INVITE gets our
+ * current session as the offer; an UPDATE without a body (session timer)
+ * gets 200. The call goes on. */
+static void test_in_dialog_no_offer(struct fixture *f, gconstpointer data)
+{
+	g_autofree char *tag = answered_incoming(f);
+	g_autoptr(ArsSipMsg) options = in_dialog("OPTIONS", "z9hG4bKopt", 11, tag, NULL);
+	ars_sip_txns_recv(f->txns, options);
+	g_assert_cmpint(last(f)->status, ==, 200);
+	g_assert_cmpstr(last(f)->cseq_method, ==, "OPTIONS");
+	g_assert_cmpstr(last(f)->to_tag, ==, tag);
+	GString *allow = g_string_new(NULL);
+	for (guint i = 0; i < ars_sip_msg_count(last(f), "Allow"); i++)
+		g_string_append_printf(allow, "%s;", ars_sip_msg_get_nth(last(f), "Allow", i));
+	g_assert_cmpstr(allow->str, ==, "INVITE;ACK;CANCEL;BYE;OPTIONS;UPDATE;");
+	g_string_free(allow, TRUE);
+
+	g_autoptr(ArsSipMsg) reinvite = in_dialog("INVITE", "z9hG4bKre0", 12, tag, NULL);
+	ars_sip_txns_recv(f->txns, reinvite);
+	g_assert_cmpint(last(f)->status, ==, 200);
+	g_assert_cmpmem(last(f)->body, last(f)->body_len, ANSWER, strlen(ANSWER));
+	g_assert_cmpint(f->media.answers, ==, 1); /* the media was not asked */
+
+	g_autoptr(ArsSipMsg) update = in_dialog("UPDATE", "z9hG4bKupd", 13, tag, NULL);
+	ars_sip_txns_recv(f->txns, update);
+	g_assert_cmpint(last(f)->status, ==, 200);
+	g_assert_cmpstr(last(f)->cseq_method, ==, "UPDATE");
+	g_assert_cmpuint(last(f)->body_len, ==, 0);
+	g_assert_cmpstr(last_state(f), ==, "established");
+}
+
+/* New offers in UPDATE and re-INVITE: answered by the media; a second one
+ * while the first waits for it gets 491 (RFC 3261 §14.2); one the media
+ * refuses gets 488 and the call goes on with the session it had. */
+static void test_in_dialog_offers(struct fixture *f, gconstpointer data)
+{
+	g_autofree char *tag = answered_incoming(f);
+	g_autoptr(ArsSipMsg) update = in_dialog("UPDATE", "z9hG4bKupd", 11, tag, OFFER "a=inactive\r\n");
+	ars_sip_txns_recv(f->txns, update);
+	g_assert_cmpint(f->media.answers, ==, 2);
+	g_assert_nonnull(strstr(f->media.remote_offer, "a=inactive"));
+	g_assert_cmpint(last(f)->status, ==, 200);
+	g_assert_cmpstr(last(f)->cseq_method, ==, "UPDATE");
+	g_assert_cmpmem(last(f)->body, last(f)->body_len, ANSWER, strlen(ANSWER));
+
+	f->media.defer_answer = true;
+	guint n = f->sent.msgs->len;
+	g_autoptr(ArsSipMsg) first = in_dialog("INVITE", "z9hG4bKre1", 12, tag, OFFER);
+	ars_sip_txns_recv(f->txns, first);
+	g_assert_cmpuint(f->sent.msgs->len, ==, n); /* the media is working on it */
+	g_autoptr(ArsSipMsg) second = in_dialog("INVITE", "z9hG4bKre2", 13, tag, OFFER);
+	ars_sip_txns_recv(f->txns, second);
+	g_assert_cmpint(last(f)->status, ==, 491);
+	g_assert_cmpint(last(f)->cseq, ==, 13);
+	g_assert_cmpint(f->media.answers, ==, 3);
+	f->media.deferred(ANSWER, NULL, f->media.deferred_arg);
+	g_assert_cmpint(last(f)->status, ==, 200);
+	g_assert_cmpint(last(f)->cseq, ==, 12);
+	g_assert_cmpmem(last(f)->body, last(f)->body_len, ANSWER, strlen(ANSWER));
+
+	f->media.defer_answer = false;
+	f->media.fail_answer = true;
+	g_autoptr(ArsSipMsg) refused = in_dialog("INVITE", "z9hG4bKre3", 14, tag, OFFER);
+	ars_sip_txns_recv(f->txns, refused);
+	g_assert_cmpint(last(f)->status, ==, 488);
+	g_assert_cmpstr(last_state(f), ==, "established");
+	/* the session we had is still ours: an offerless re-INVITE gets it */
+	g_autoptr(ArsSipMsg) again = in_dialog("INVITE", "z9hG4bKre4", 15, tag, NULL);
+	ars_sip_txns_recv(f->txns, again);
+	g_assert_cmpint(last(f)->status, ==, 200);
+	g_assert_cmpmem(last(f)->body, last(f)->body_len, ANSWER, strlen(ANSWER));
+}
+
 static void test_incoming_answered(struct fixture *f, gconstpointer data)
 {
 	deliver_invite(f, OFFER);
@@ -308,22 +425,7 @@ static void test_incoming_answered(struct fixture *f, gconstpointer data)
 
 	/* the caller puts us on hold: a re-INVITE with a new offer is answered
 	 * by the media, in a 200 with the answer */
-	g_autofree char *reinvite = g_strdup_printf(
-		"INVITE sip:u1@abc.invalid SIP/2.0\r\n"
-		"Via: SIP/2.0/WSS 10.0.0.1;branch=z9hG4bKre1\r\n"
-		"Max-Forwards: 69\r\n"
-		"From: <sip:1001@pbx.example>;tag=caller\r\n"
-		"To: <sip:505@pbx.example>;tag=%s\r\n"
-		"Call-ID: in-1\r\n"
-		"CSeq: 11 INVITE\r\n"
-		"Contact: <sip:1001@10.0.0.20>\r\n"
-		"Content-Type: application/sdp\r\n"
-		"Content-Length: %zu\r\n\r\n%s",
-		tag, strlen(OFFER "a=sendonly\r\n"), OFFER "a=sendonly\r\n");
-	struct ars_sip_msg *re = NULL;
-	const char *why;
-	g_assert_cmpint(ars_sip_msg_parse(reinvite, strlen(reinvite), &re, &why), ==, ARS_SIP_PARSE_OK);
-	g_autoptr(ArsSipMsg) re_owned = re;
+	g_autoptr(ArsSipMsg) re = in_dialog("INVITE", "z9hG4bKre1", 11, tag, OFFER "a=sendonly\r\n");
 	ars_sip_txns_recv(f->txns, re);
 	g_assert_cmpint(f->media.answers, ==, 2);
 	g_assert_nonnull(strstr(f->media.remote_offer, "a=sendonly"));
@@ -381,5 +483,7 @@ int main(int argc, char **argv)
 	ADD("/sip-call/incoming-declined", test_incoming_declined);
 	ADD("/sip-call/incoming-cancelled", test_incoming_cancelled);
 	ADD("/sip-call/incoming-offerless", test_incoming_offerless);
+	ADD("/sip-call/in-dialog-no-offer", test_in_dialog_no_offer);
+	ADD("/sip-call/in-dialog-offers", test_in_dialog_offers);
 	return g_test_run();
 }
