@@ -13,5 +13,7 @@ struct ars_media_api {
 	int (*session_offer)(struct ars_media_session *s);
 	int (*session_set_remote)(struct ars_media_session *s, const char *sdp, bool is_offer, char **err);
 	int (*session_answer)(struct ars_media_session *s);
+	int (*session_hold)(struct ars_media_session *s, bool hold);
+	int (*session_offer_refused)(struct ars_media_session *s);
 	void (*session_free)(struct ars_media_session *s);
 };

@@ -13,6 +13,8 @@ const struct ars_media_api *ars_media_module_api(void)
 		.session_offer = ars_media_session_offer,
 		.session_set_remote = ars_media_session_set_remote,
 		.session_answer = ars_media_session_answer,
+		.session_hold = ars_media_session_hold,
+		.session_offer_refused = ars_media_session_offer_refused,
 		.session_free = ars_media_session_free,
 	};
 	return &api;

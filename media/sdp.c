@@ -200,6 +200,19 @@ enum ars_sdp_dir ars_sdp_direction(const struct ars_sdp *sdp, int section)
 	return ARS_SDP_DIR_SENDRECV;
 }
 
+/* As (sends, receives) bits: sendrecv 11, sendonly 10, recvonly 01,
+ * inactive 00. */
+static const unsigned dir_bits[] = { 3, 2, 1, 0 };
+
+enum ars_sdp_dir ars_sdp_dir_both(enum ars_sdp_dir a, enum ars_sdp_dir b)
+{
+	unsigned both = dir_bits[a] & dir_bits[b];
+	for (int d = 0; d < 4; d++)
+		if (dir_bits[d] == both)
+			return (enum ars_sdp_dir)d;
+	return ARS_SDP_DIR_INACTIVE;
+}
+
 enum ars_sdp_dir ars_sdp_dir_answer(enum ars_sdp_dir offered)
 {
 	switch (offered) {
@@ -477,6 +490,11 @@ void ars_sdp_set_direction(struct ars_sdp *sdp, int section, enum ars_sdp_dir di
 	guint start, end;
 	if (!section_range(sdp, section, &start, &end))
 		return;
+	int others = 0;
+	for (int d = 0; d < 4; d++)
+		others += d != (int)dir && ars_sdp_attr(sdp, section, dir_names[d]) != NULL;
+	if (!others && ars_sdp_attr(sdp, section, dir_names[dir]))
+		return; /* already so: the text stays as it was */
 	for (guint i = end; i > start; i--) {
 		const char *l = LINE(sdp, i - 1);
 		for (int d = 0; d < 4; d++) {

@@ -50,9 +50,12 @@ enum ars_sdp_dir {
 enum ars_sdp_dir ars_sdp_direction(const struct ars_sdp *sdp, int section);
 /* The direction that answers an offered one (sendonly -> recvonly, ...). */
 enum ars_sdp_dir ars_sdp_dir_answer(enum ars_sdp_dir offered);
+/* What both allow (sendonly and sendrecv: sendonly; sendonly and
+ * recvonly: inactive). */
+enum ars_sdp_dir ars_sdp_dir_both(enum ars_sdp_dir a, enum ars_sdp_dir b);
 /* Makes `dir` the only direction attribute of media section `section`
  * (session-level ones stay; the media level wins). No-op when out of
- * range. webrtcbin 1.22 refuses a transceiver's direction to change on
+ * range or when it already is. webrtcbin 1.22 refuses a transceiver's direction to change on
  * renegotiation ("not implemented"), so it is always shown sendrecv and
  * hold is carried in the SDP text and done by the session itself. */
 void ars_sdp_set_direction(struct ars_sdp *sdp, int section, enum ars_sdp_dir dir);

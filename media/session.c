@@ -50,19 +50,21 @@ static gboolean on_silence_check(gpointer p)
 	return G_SOURCE_REMOVE;
 }
 
-/* What the far end's direction (in its offer or answer) means for us: on
- * hold (anything but sendrecv) the silence watchdog rests, and we send
- * nothing it does not want to receive. Back to sendrecv, the watchdog
- * counts from now. */
+/* What the far end's direction (in its offer or answer) and our own hold
+ * mean for us: on hold (either side's) the silence watchdog rests, and we
+ * send nothing while we hold or the far end does not want it. Back to
+ * sendrecv, the watchdog counts from now. */
 static void apply_remote_direction(struct ars_media_session *s, enum ars_sdp_dir dir)
 {
-	bool held = dir != ARS_SDP_DIR_SENDRECV;
+	bool held = dir != ARS_SDP_DIR_SENDRECV || s->hold;
 	s->expect_rtp = dir == ARS_SDP_DIR_SENDRECV || dir == ARS_SDP_DIR_SENDONLY;
-	g_atomic_int_set(&s->sh->send_off, dir == ARS_SDP_DIR_SENDONLY || dir == ARS_SDP_DIR_INACTIVE);
+	g_atomic_int_set(&s->sh->send_off,
+	                 s->hold || dir == ARS_SDP_DIR_SENDONLY || dir == ARS_SDP_DIR_INACTIVE);
 	if (s->held && !held)
 		g_atomic_int_set(&s->sh->last_rtp_s, (gint)(g_get_monotonic_time() / G_USEC_PER_SEC));
 	if (s->held != held)
-		g_info("[%s] %s (far end's direction %d)", LOGID(s), held ? "on hold" : "off hold", dir);
+		g_info("[%s] %s (far end's direction %d, ours %s)", LOGID(s), held ? "on hold" : "off hold",
+		       dir, s->hold ? "sendonly" : "sendrecv");
 	s->held = held;
 }
 
@@ -136,12 +138,13 @@ static void emit_local_sdp(struct ars_media_session *s)
 	bool is_offer = s->local_is_offer;
 	if (!is_offer && s->remote_offer)
 		ars_sdp_add_telephone_event(sdp, s->remote_offer);
-	if (!is_offer) {
-		/* webrtcbin answered the sendrecv it was shown: the real answer */
-		struct ars_sdp_codec ours;
-		ars_sdp_set_direction(sdp, ars_sdp_read_codec(sdp, &ours) == 0 ? ours.section : 0,
-		                      ars_sdp_dir_answer(s->remote_dir));
-	}
+	/* webrtcbin always offers (and answers the) sendrecv (sdp.h): the
+	 * direction we mean */
+	struct ars_sdp_codec ours;
+	int section = ars_sdp_read_codec(sdp, &ours) == 0 ? ours.section : 0;
+	enum ars_sdp_dir mine = s->hold ? ARS_SDP_DIR_SENDONLY : ARS_SDP_DIR_SENDRECV;
+	ars_sdp_set_direction(sdp, section,
+	                      is_offer ? mine : ars_sdp_dir_both(mine, ars_sdp_dir_answer(s->remote_dir)));
 	ars_sdp_set_origin(sdp, &s->origin, s->last_local);
 	g_autofree char *text = ars_sdp_print(sdp);
 	ars_sdp_free(s->last_local);
@@ -502,6 +505,40 @@ int ars_media_session_offer(struct ars_media_session *s)
 	return 0;
 }
 
+int ars_media_session_hold(struct ars_media_session *s, bool hold)
+{
+	if (!s->last_remote) /* no call yet */
+		return -EPROTO;
+	int rc = ars_media_session_offer(s);
+	if (rc != 0)
+		return rc;
+	s->hold_before = s->hold;
+	s->hold = hold;
+	apply_remote_direction(s, s->remote_dir);
+	return 0;
+}
+
+int ars_media_session_offer_refused(struct ars_media_session *s)
+{
+	if (s->phase != PH_WAIT_ANSWER || s->remote_pending || !s->last_remote)
+		return -EPROTO;
+	/* webrtcbin cannot roll back: the far end's last description, as the
+	 * answer, puts back the session we had (the DTLS roles as they were) */
+	g_autofree char *err = NULL;
+	g_autofree char *text = ars_sdp_print(s->last_remote);
+	g_autoptr(ars_sdp) again = NULL;
+	ars_sdp_parse(&again, text, strlen(text), &err);
+	ars_sdp_keep_setup_offer(again, s->role == ARS_SDP_ROLE_ACTIVE ? ARS_SDP_ROLE_PASSIVE
+	                                                               : ARS_SDP_ROLE_ACTIVE);
+	g_clear_pointer(&text, g_free);
+	text = ars_sdp_print(again);
+	s->hold = s->hold_before;
+	int rc = ars_media_session_set_remote(s, text, false, &err);
+	if (rc != 0)
+		g_warning("[%s] could not go back to the previous session: %s", LOGID(s), err);
+	return rc;
+}
+
 /* The codec we send now if the offer still has it (a re-offer keeps the
  * call's codec), else the first of ours (in our order) that the offer has;
  * with its payload number there. */
@@ -540,7 +577,7 @@ int ars_media_session_set_remote(struct ars_media_session *s, const char *text, 
 		*err = g_strdup("an offer arrived while a negotiation is in progress");
 		return -EBUSY;
 	}
-	if (!is_offer && s->phase != PH_WAIT_ANSWER) {
+	if (!is_offer && (s->phase != PH_WAIT_ANSWER || s->remote_pending)) {
 		*err = g_strdup("an answer arrived but no offer of ours is pending");
 		return -EPROTO;
 	}
@@ -561,6 +598,7 @@ int ars_media_session_set_remote(struct ars_media_session *s, const char *text, 
 	 * shown sendrecv (hold is ours to do: sdp.h) */
 	ars_sdp_fix_remote_direction(sdp);
 	enum ars_sdp_dir dir = ars_sdp_direction(sdp, first.section);
+	g_autofree char *as_sent = ars_sdp_print(sdp);
 	ars_sdp_set_direction(sdp, first.section, ARS_SDP_DIR_SENDRECV);
 	g_autofree char *fixed = ars_sdp_print(sdp);
 	GstSDPMessage *msg = NULL;
@@ -583,6 +621,8 @@ int ars_media_session_set_remote(struct ars_media_session *s, const char *text, 
 		s->remote_answer = g_steal_pointer(&sdp);
 	}
 	s->remote_dir = dir;
+	ars_sdp_free(s->last_remote);
+	ars_sdp_parse(&s->last_remote, as_sent, strlen(as_sent), err); /* printed by us: parses */
 	s->remote_pending = true;
 	g_signal_emit_by_name(s->webrtc, "set-remote-description", desc,
 	                      ars_media_promise(s->sh, POST_REMOTE_SET));
@@ -639,6 +679,7 @@ void ars_media_session_free(struct ars_media_session *s)
 	ars_sdp_free(s->remote_offer);
 	ars_sdp_free(s->remote_answer);
 	ars_sdp_free(s->last_local);
+	ars_sdp_free(s->last_remote);
 	ars_audio_in_clear(&s->in);
 	g_free(s->log_id);
 	g_free(s);

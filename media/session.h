@@ -95,6 +95,17 @@ int ars_media_session_new(struct ars_media_session **out, const struct ars_media
  * -EBUSY while another negotiation is in progress. */
 int ars_media_session_offer(struct ars_media_session *s);
 
+/* Our own hold (true) or its end (false), from now on: our offers and
+ * answers say sendonly (else sendrecv) and nothing is sent while we hold;
+ * then makes a re-offer as ars_media_session_offer() does. Returns 0,
+ * -EBUSY (a negotiation in progress) or -EPROTO (no call yet). */
+int ars_media_session_hold(struct ars_media_session *s, bool hold);
+
+/* The far end refused our re-offer (a non-2xx to the re-INVITE): the
+ * session goes back to what it was (its hold state too). Returns 0 or
+ * -EPROTO (no re-offer of ours pending). */
+int ars_media_session_offer_refused(struct ars_media_session *s);
+
 /* Applies the far end's description (SDP text, as received). An answer
  * completes our offer: CODEC follows. An offer prepares our answer (the
  * encoder is linked with the offer's payload number); call

@@ -86,6 +86,8 @@ struct ars_media_session {
 	/* the direction in the far end's last description, as it wrote it
 	 * (webrtcbin is shown sendrecv: sdp.h, ars_sdp_set_direction) */
 	enum ars_sdp_dir remote_dir;
+	struct ars_sdp *last_remote; /* the far end's last description, as it wrote it */
+	bool hold, hold_before;      /* our own hold; before the offer in flight */
 	GstWebRTCICEConnectionState ice_state;
 	GSource *gather_timer, *connect_timer; /* on sh->ctx */
 	GSource *silence_timer;		       /* watches for media that stops mid-call */

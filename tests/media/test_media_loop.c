@@ -4,7 +4,8 @@
  * other's tone and not its own. For Opus, PCMU-only and PCMA-only; plus
  * answers to captured offers (Asterisk, FreeSWITCH, SIP.js, JsSIP,
  * rtpengine), stable DTLS roles across re-offers, re-offers from the far
- * end (codec change, hold, resume, refresh), and an ICE failure.
+ * end (codec change, hold, resume, refresh), our own hold (and a refused
+ * resume), and an ICE failure.
  *
  * Runs only inside the network namespace made by in-netns.sh (meson runs
  * it that way): every candidate in every SDP must be one of the
@@ -575,6 +576,65 @@ static void test_far_reoffers(void)
 	side_clear(&b);
 }
 
+/* Our own hold: A's re-offer says sendonly and A stops sending, B answers
+ * recvonly and stops too; a refused resume puts A back on hold (the
+ * session as it was); the next resume brings audio both ways. */
+static void test_own_hold(void)
+{
+	struct side a, b;
+	side_new(&a, "A", "tone:440", NULL);
+	side_new(&b, "B", "tone:880", NULL);
+	g_autofree char *err = NULL;
+	g_assert_cmpint(ars_media_session_hold(a.s, true), ==, -EPROTO); /* no call yet */
+	connect_pair(&a, &b);
+	both_hear(&a, &b);
+
+	g_assert_cmpint(ars_media_session_hold(a.s, true), ==, 0);
+	g_assert_true(wait_sdp(&a, 2, 3000));
+	g_assert_nonnull(strstr(a.sdp, "a=sendonly"));
+	g_assert_cmpint(ars_media_session_set_remote(b.s, a.sdp, true, &err), ==, 0);
+	g_assert_cmpint(ars_media_session_answer(b.s), ==, 0);
+	g_assert_true(wait_sdp(&b, 2, 3000));
+	g_assert_nonnull(strstr(b.sdp, "a=recvonly"));
+	g_assert_cmpint(ars_media_session_set_remote(a.s, b.sdp, false, &err), ==, 0);
+	spin(1000);
+	take_seen(&a);
+	take_seen(&b);
+	spin(1500);
+	size_t heard_a = take_seen(&a), heard_b = take_seen(&b);
+	g_test_message("A holds: A received %zu samples in 1.5 s, B %zu", heard_a, heard_b);
+	g_assert_cmpuint(heard_a, <, CAPTURE_RATE / 10);
+	g_assert_cmpuint(heard_b, <, CAPTURE_RATE / 10);
+
+	/* resume, refused (a non-2xx to the re-INVITE): back on hold */
+	g_assert_cmpint(ars_media_session_hold(a.s, false), ==, 0);
+	g_assert_true(wait_sdp(&a, 3, 3000));
+	g_assert_nonnull(strstr(a.sdp, "a=sendrecv"));
+	g_assert_cmpint(ars_media_session_offer_refused(a.s), ==, 0);
+	g_assert_cmpint(ars_media_session_offer_refused(a.s), ==, -EPROTO);
+	spin(1000);
+	take_seen(&b);
+	spin(1000);
+	heard_b = take_seen(&b);
+	g_test_message("resume refused: B received %zu samples in 1 s", heard_b);
+	g_assert_cmpuint(heard_b, <, CAPTURE_RATE / 10);
+	g_assert_false(a.failed || b.failed);
+
+	/* resume for real */
+	g_assert_cmpint(ars_media_session_hold(a.s, false), ==, 0);
+	g_assert_true(wait_sdp(&a, 4, 3000));
+	g_assert_nonnull(strstr(a.sdp, "a=sendrecv"));
+	g_assert_cmpint(ars_media_session_set_remote(b.s, a.sdp, true, &err), ==, 0);
+	g_assert_cmpint(ars_media_session_answer(b.s), ==, 0);
+	g_assert_true(wait_sdp(&b, 3, 3000));
+	g_assert_nonnull(strstr(b.sdp, "a=sendrecv"));
+	g_assert_cmpint(ars_media_session_set_remote(a.s, b.sdp, false, &err), ==, 0);
+	both_hear(&a, &b);
+	g_assert_false(a.failed || b.failed);
+	side_clear(&a);
+	side_clear(&b);
+}
+
 /* Answers to offers captured from SIP peers: the offer's payload numbers,
  * telephone-event added, c= fixed, sendrecv. (Their candidates are
  * unreachable from the namespace; the session is dropped right after.) */
@@ -953,6 +1013,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/media/loop/answerer-choice", test_answerer_choice);
 	g_test_add_func("/media/loop/reoffer", test_reoffer);
 	g_test_add_func("/media/loop/far-reoffers", test_far_reoffers);
+	g_test_add_func("/media/loop/own-hold", test_own_hold);
 	g_test_add_func("/media/loop/captured-offers", test_captured_offers);
 	g_test_add_func("/media/loop/bad-remote", test_bad_remote);
 	g_test_add_func("/media/loop/ice-failure", test_ice_failure);

@@ -201,6 +201,32 @@ static void test_remote_direction(void)
 	g_assert_nonnull(ars_sdp_attr(hold, 0, "sendonly"));
 }
 
+/* Hold in the SDP text: setting a section's direction, answering one,
+ * intersecting two. */
+static void test_set_direction(void)
+{
+	g_autoptr(ars_sdp) sdp = from_text("v=0\r\na=sendrecv\r\nm=audio 5 RTP/AVP 0\r\na=sendonly\r\n"
+	                                   "a=recvonly\r\na=rtpmap:0 PCMU/8000\r\n");
+	ars_sdp_set_direction(sdp, 0, ARS_SDP_DIR_INACTIVE);
+	g_assert_cmpint(ars_sdp_direction(sdp, 0), ==, ARS_SDP_DIR_INACTIVE);
+	g_assert_cmpint(count_prefix(sdp, "a=sendonly"), ==, 0);
+	g_assert_cmpint(count_prefix(sdp, "a=recvonly"), ==, 0);
+	g_assert_cmpint(count_prefix(sdp, "a=sendrecv"), ==, 1); /* session level stays */
+	/* already so: nothing moves */
+	g_autofree char *before = ars_sdp_print(sdp);
+	ars_sdp_set_direction(sdp, 0, ARS_SDP_DIR_INACTIVE);
+	g_autofree char *after = ars_sdp_print(sdp);
+	g_assert_cmpstr(before, ==, after);
+	ars_sdp_set_direction(sdp, 3, ARS_SDP_DIR_SENDONLY); /* no such section */
+	g_assert_cmpint(ars_sdp_dir_answer(ARS_SDP_DIR_SENDONLY), ==, ARS_SDP_DIR_RECVONLY);
+	g_assert_cmpint(ars_sdp_dir_answer(ARS_SDP_DIR_RECVONLY), ==, ARS_SDP_DIR_SENDONLY);
+	g_assert_cmpint(ars_sdp_dir_answer(ARS_SDP_DIR_INACTIVE), ==, ARS_SDP_DIR_INACTIVE);
+	g_assert_cmpint(ars_sdp_dir_answer(ARS_SDP_DIR_SENDRECV), ==, ARS_SDP_DIR_SENDRECV);
+	g_assert_cmpint(ars_sdp_dir_both(ARS_SDP_DIR_SENDONLY, ARS_SDP_DIR_SENDRECV), ==, ARS_SDP_DIR_SENDONLY);
+	g_assert_cmpint(ars_sdp_dir_both(ARS_SDP_DIR_SENDONLY, ARS_SDP_DIR_RECVONLY), ==, ARS_SDP_DIR_INACTIVE);
+	g_assert_cmpint(ars_sdp_dir_both(ARS_SDP_DIR_SENDRECV, ARS_SDP_DIR_RECVONLY), ==, ARS_SDP_DIR_RECVONLY);
+}
+
 /* Fix-up 2: our o= line, id fixed per session, version +1 for each changed
  * description. */
 static void test_origin(void)
@@ -405,6 +431,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/media/sdp/connection/no-candidate", test_connection_no_candidate);
 	g_test_add_func("/media/sdp/copy-candidates", test_copy_candidates);
 	g_test_add_func("/media/sdp/remote-direction", test_remote_direction);
+	g_test_add_func("/media/sdp/set-direction", test_set_direction);
 	g_test_add_func("/media/sdp/origin", test_origin);
 	g_test_add_func("/media/sdp/telephone-event/added", test_telephone_event_added);
 	g_test_add_func("/media/sdp/telephone-event/cases", test_telephone_event_cases);
