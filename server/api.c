@@ -315,6 +315,16 @@ static void hangup_call(struct ars_api_ctx *ctx, const struct request *req, stru
 	act_on_call(ctx, req, rep, "hangup");
 }
 
+static void hold_call(struct ars_api_ctx *ctx, const struct request *req, struct ars_api_reply *rep)
+{
+	act_on_call(ctx, req, rep, "hold");
+}
+
+static void resume_call(struct ars_api_ctx *ctx, const struct request *req, struct ars_api_reply *rep)
+{
+	act_on_call(ctx, req, rep, "resume");
+}
+
 /* --- settings --------------------------------------------------------------- */
 
 static void get_settings(struct ars_api_ctx *ctx, const struct request *req,
@@ -369,6 +379,8 @@ static const struct route {
 	{"/api/v1/calls/{id}/answer", "POST", {{"POST", answer_call, false}}},
 	{"/api/v1/calls/{id}/decline", "POST", {{"POST", decline_call, false}}},
 	{"/api/v1/calls/{id}/hangup", "POST", {{"POST", hangup_call, false}}},
+	{"/api/v1/calls/{id}/hold", "POST", {{"POST", hold_call, false}}},
+	{"/api/v1/calls/{id}/resume", "POST", {{"POST", resume_call, false}}},
 	{"/api/v1/settings", "GET, PATCH", {{"GET", get_settings, false}, {"PATCH", patch_settings, true}}},
 };
 

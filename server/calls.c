@@ -80,7 +80,25 @@ static bool media_set_answer(void *m, const char *answer, const char **error)
 	return false;
 }
 
-static const struct ars_call_media_ops media_ops = {media_offer, media_answer, media_set_answer};
+static void media_hold_offer(void *m, bool hold, ars_call_sdp_h *ready, void *arg)
+{
+	struct slot *s = m;
+	s->ready = ready;
+	s->ready_arg = arg;
+	if (s->calls->media->session_hold(s->media, hold) != 0) {
+		s->ready = NULL;
+		ready(NULL, "the media is busy with another negotiation", arg);
+	}
+}
+
+static void media_offer_refused(void *m)
+{
+	struct slot *s = m;
+	s->calls->media->session_offer_refused(s->media);
+}
+
+static const struct ars_call_media_ops media_ops = {media_offer, media_answer, media_set_answer,
+						    media_hold_offer, media_offer_refused};
 
 static void on_media(struct ars_media_session *ms, const struct ars_media_event *ev, void *arg)
 {
@@ -315,6 +333,8 @@ int ars_calls_act(struct ars_calls *calls, gint64 id, const char *action)
 		ars_call_decline(s->call);
 	else if (strcmp(action, "hangup") == 0 && st != ARS_CALL_ENDED)
 		ars_call_hangup(s->call);
+	else if (strcmp(action, "hold") == 0 || strcmp(action, "resume") == 0)
+		return ars_call_hold(s->call, strcmp(action, "hold") == 0) == 0 ? 0 : -EINVAL;
 	else
 		return -EINVAL;
 	return 0;

@@ -11,7 +11,11 @@ arsphone mid-call, in the lab's network namespace (see lab.py):
     unchanged, RFC 3264 §8), and the audio goes on;
   - codec change: after an Opus call SIP.js re-INVITEs offering only PCMU;
     arsphone answers PCMU, the API's `codec` and a `call` event say PCMU,
-    SIP.js receives PCMU carrying our tone, and we hear theirs.
+    SIP.js receives PCMU carrying our tone, and we hear theirs;
+  - our own hold: POST /api/v1/calls/{id}/hold re-INVITEs with a=sendonly,
+    SIP.js (Chromium) answers recvonly, `held` turns true (API and a `call`
+    event), neither side sends, the call outlives the watchdog; /resume
+    brings sendrecv and tones both ways.
 
 arsphone sends 440 Hz (--audio-in tone:440) and records what it receives
 (--audio-out file:...); SIP.js sends 880 Hz and analyses what it receives.
@@ -45,6 +49,11 @@ def sdp_direction(sdp):
     return m.group(1) if m else "sendrecv"
 
 
+def sdp_setup(sdp):
+    m = re.search(r"^a=setup:(\w+)\r?$", sdp or "", re.M)
+    return m.group(1) if m else None
+
+
 def sdp_version(sdp):
     m = re.search(r"^o=\S+ \d+ (\d+) ", sdp or "", re.M)
     return int(m.group(1)) if m else None
@@ -64,6 +73,24 @@ class ArsphoneReinvite(ArsphoneCalls):
                     r"^CSeq:\s*\d+\s+INVITE", t, re.M | re.I):
                 out.append(t)
         return out
+
+    def sent_invites(self):
+        return [t for d, t in self.trace()
+                if d == "sent" and t.startswith("INVITE ")]
+
+    def wait_held(self, call_id, held, since, timeout=10):
+        """The API's `held` and a `call` event say held."""
+        deadline = time.monotonic() + timeout
+        while True:
+            call = self.get_call(call_id)
+            evs = [c for c in self.call_events(call_id, since)
+                   if c.get("held") is held]
+            if call["held"] is held and evs:
+                return call
+            if time.monotonic() > deadline:
+                self.fail("held is not %s: %s; events %s"
+                          % (held, call, self.call_events(call_id, since)))
+            time.sleep(0.05)
 
     def reinvite(self, hold=False):
         """SIP.js re-INVITEs; returns arsphone's answer SDP (the 200 it
@@ -124,10 +151,13 @@ class ArsphoneReinvite(ArsphoneCalls):
         first = self.answers_sent()
         self.assertEqual(len(first), 1, self.trace())
         self.assertEqual(sdp_direction(body(first[0])), "sendrecv")
+        role = sdp_setup(body(first[0]))
+        self.assertIn(role, ("active", "passive"), first[0])
 
         # on hold: we answer recvonly and send nothing
         answer = self.reinvite(hold=True)
         self.assertEqual(sdp_direction(answer), "recvonly", answer)
+        self.assertEqual(sdp_setup(answer), role, answer)  # DTLS role kept
         time.sleep(1)
         before = self.inbound_packets()
         t_hold = time.monotonic()
@@ -154,6 +184,7 @@ class ArsphoneReinvite(ArsphoneCalls):
         # session refresh: the same offer, the same answer, audio goes on
         again = self.reinvite(hold=False)
         self.assertEqual(sdp_direction(again), "sendrecv", again)
+        self.assertEqual(sdp_setup(again), role, again)
         self.assertEqual(sdp_version(again), version, (answer, again))
         self.check_sipjs_heard_us()
         time.sleep(2.5)
@@ -176,6 +207,7 @@ class ArsphoneReinvite(ArsphoneCalls):
         self.assertEqual(m.group(1).split()[0], "0", answer)   # PCMU
         self.assertNotIn("opus", answer.lower())
         self.assertEqual(sdp_direction(answer), "sendrecv", answer)
+        self.assertIn(sdp_setup(answer), ("active", "passive"), answer)
         self.wait_codec(call["id"], "PCMU")
         deadline = time.monotonic() + 5
         while not any(c["codec"] == "PCMU"
@@ -192,6 +224,61 @@ class ArsphoneReinvite(ArsphoneCalls):
         self.ended(call["id"], "local", None)
         self.peer_ended("remote")
         self.check_heard_them_at_the_end(2.0)
+
+    def test_3_our_hold(self):
+        call = self.established_out()
+        self.assertIs(call["held"], False, call)
+        self.check_sipjs_heard_us()
+        since = self.d.events.mark()
+        n_inv = len(self.sent_invites())
+        held = self.post(call["id"], "hold")
+        self.assertEqual(held["state"], "established", held)
+        self.wait_held(call["id"], True, since)
+        invites = self.sent_invites()
+        self.assertEqual(len(invites), n_inv + 1, self.trace())
+        self.assertEqual(sdp_direction(body(invites[-1])), "sendonly",
+                         invites[-1])
+        # our DTLS role as the first answer settled it, not actpass again
+        role = sdp_setup(body(invites[-1]))
+        self.assertIn(role, ("active", "passive"), invites[-1])
+        answer = body(self.received_final(200)[-1])
+        self.assertEqual(sdp_direction(answer), "recvonly", answer)
+        snap = self.peer.snapshot()
+        self.assertEqual(len(self.peer_saw(snap, "in", "INVITE ")), 2, snap)
+        # a second hold does nothing
+        self.assertIs(self.post(call["id"], "hold")["held"], True)
+        self.assertEqual(len(self.sent_invites()), n_inv + 1)
+        time.sleep(1)
+        before = self.inbound_packets()
+        t_hold = time.monotonic()
+        time.sleep(HOLD_S)
+        after = self.inbound_packets()
+        self.assertLess(after - before, 5,
+                        "arsphone sent %d packets while holding"
+                        % (after - before))
+        self.assertEqual(self.get_call(call["id"])["state"], "established")
+        self.assertEqual(self.peer.state, "established")
+        sys.stderr.write("holding %.1f s: still established, SIP.js got %d "
+                         "packets from us\n" % (time.monotonic() - t_hold,
+                                                 after - before))
+
+        since = self.d.events.mark()
+        self.post(call["id"], "resume")
+        self.wait_held(call["id"], False, since)
+        invites = self.sent_invites()
+        self.assertEqual(sdp_direction(body(invites[-1])), "sendrecv",
+                         invites[-1])
+        self.assertEqual(sdp_setup(body(invites[-1])), role, invites[-1])
+        answer = body(self.received_final(200)[-1])
+        self.assertEqual(sdp_direction(answer), "sendrecv", answer)
+        self.check_sipjs_heard_us()
+        time.sleep(2.5)
+        self.post(call["id"], "hangup")
+        self.ended(call["id"], "local", None)
+        self.peer_ended("remote")
+        self.check_heard_them_at_the_end(2.0)
+        # on a call that is over: 409
+        self.post(call["id"], "hold", expect=409)
 
 
 def load_tests(loader, standard_tests, pattern):

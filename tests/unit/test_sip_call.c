@@ -13,6 +13,7 @@ struct fake_media {
 	int offers, answers, set_answers;
 	char *remote_answer, *remote_offer;
 	bool fail_answer;
+	int hold_offers, refused;
 	bool defer_answer; /* keep the answer until the test calls deferred() */
 	ars_call_sdp_h *deferred;
 	void *deferred_arg;
@@ -48,7 +49,23 @@ static bool media_set_answer(void *m, const char *answer, const char **error)
 	return true;
 }
 
-static const struct ars_call_media_ops ops = {media_offer, media_answer, media_set_answer};
+#define HOLD_OFFER OFFER "a=sendonly\r\n"
+
+static void media_hold_offer(void *m, bool hold, ars_call_sdp_h *ready, void *arg)
+{
+	struct fake_media *fm = m;
+	fm->hold_offers++;
+	ready(hold ? HOLD_OFFER : OFFER, NULL, arg);
+}
+
+static void media_offer_refused(void *m)
+{
+	struct fake_media *fm = m;
+	fm->refused++;
+}
+
+static const struct ars_call_media_ops ops = {media_offer, media_answer, media_set_answer, media_hold_offer,
+					      media_offer_refused};
 
 struct fixture {
 	struct fake_clock clock;
@@ -400,6 +417,70 @@ static void test_in_dialog_offers(struct fixture *f, gconstpointer data)
 	g_assert_cmpmem(last(f)->body, last(f)->body_len, ANSWER, strlen(ANSWER));
 }
 
+static bool held(struct fixture *f)
+{
+	json_auto_t *j = ars_call_to_json(f->call);
+	return json_is_true(json_object_get(j, "held"));
+}
+
+/* Our own hold: a re-INVITE in the dialog with the media's sendonly offer,
+ * `held` once its 2xx is ACKed; while it is out, another hold and the
+ * peer's new offer (491) wait; a refused resume (491) leaves us held and
+ * the media goes back; a 481 ends the call (§14.1). */
+static void test_own_hold(struct fixture *f, gconstpointer data)
+{
+	g_autofree char *tag = answered_incoming(f);
+	g_assert_false(held(f));
+	guint n = f->sent.msgs->len;
+	g_assert_cmpint(ars_call_hold(f->call, true), ==, 0);
+	g_assert_cmpuint(f->sent.msgs->len, ==, n + 1);
+	struct ars_sip_msg *reinv = ars_sip_msg_copy(last(f));
+	g_autoptr(ArsSipMsg) keep = reinv;
+	g_assert_cmpstr(reinv->method, ==, "INVITE");
+	g_assert_cmpstr(reinv->ruri, ==, "sip:1001@10.0.0.20");
+	g_assert_cmpstr(ars_sip_msg_get(reinv, "Route"), ==, "<sip:10.0.0.1;transport=ws;lr>");
+	g_assert_cmpstr(reinv->from_tag, ==, tag);
+	g_assert_cmpstr(reinv->to_tag, ==, "caller");
+	g_assert_cmpmem(reinv->body, reinv->body_len, HOLD_OFFER, strlen(HOLD_OFFER));
+	g_assert_nonnull(ars_sip_msg_get(reinv, "Contact"));
+	g_assert_false(held(f)); /* not before the answer */
+	g_assert_cmpint(ars_call_hold(f->call, true), ==, -EBUSY);
+	g_autoptr(ArsSipMsg) glare = in_dialog("INVITE", "z9hG4bKgl", 11, tag, OFFER);
+	ars_sip_txns_recv(f->txns, glare);
+	g_assert_cmpint(last(f)->status, ==, 491);
+	g_assert_cmpint(f->media.answers, ==, 1);
+
+	guint states = f->states->len;
+	answer_invite(f, reinv, 200, "OK", ANSWER "a=recvonly\r\n", NULL);
+	g_assert_cmpstr(last(f)->method, ==, "ACK");
+	g_assert_cmpuint(last(f)->cseq, ==, reinv->cseq);
+	g_assert_nonnull(strstr(f->media.remote_answer, "a=recvonly"));
+	g_assert_true(held(f));
+	g_assert_cmpuint(f->states->len, >, states); /* the API hears of it */
+	g_assert_cmpint(ars_call_hold(f->call, true), ==, 0); /* already */
+	g_assert_cmpint(f->media.hold_offers, ==, 1);
+
+	/* resume, refused with 491: still held, the media goes back */
+	g_assert_cmpint(ars_call_hold(f->call, false), ==, 0);
+	struct ars_sip_msg *resume = ars_sip_msg_copy(last(f));
+	g_autoptr(ArsSipMsg) keep2 = resume;
+	g_assert_cmpmem(resume->body, resume->body_len, OFFER, strlen(OFFER));
+	g_assert_cmpuint(resume->cseq, ==, reinv->cseq + 1);
+	answer_invite(f, resume, 491, "Request Pending", NULL, NULL);
+	g_assert_cmpint(f->media.refused, ==, 1);
+	g_assert_true(held(f));
+	g_assert_cmpstr(last_state(f), ==, "established");
+
+	/* resume again: the dialog is gone (481), the call ends with a BYE */
+	g_assert_cmpint(ars_call_hold(f->call, false), ==, 0);
+	struct ars_sip_msg *again = ars_sip_msg_copy(last(f));
+	g_autoptr(ArsSipMsg) keep3 = again;
+	answer_invite(f, again, 481, "Call/Transaction Does Not Exist", NULL, NULL);
+	g_assert_cmpstr(last_state(f), ==, "ended");
+	g_assert_cmpstr(last(f)->method, ==, "BYE");
+	g_assert_cmpint(ars_call_hold(f->call, true), ==, -EBUSY);
+}
+
 static void test_incoming_answered(struct fixture *f, gconstpointer data)
 {
 	deliver_invite(f, OFFER);
@@ -485,5 +566,6 @@ int main(int argc, char **argv)
 	ADD("/sip-call/incoming-offerless", test_incoming_offerless);
 	ADD("/sip-call/in-dialog-no-offer", test_in_dialog_no_offer);
 	ADD("/sip-call/in-dialog-offers", test_in_dialog_offers);
+	ADD("/sip-call/own-hold", test_own_hold);
 	return g_test_run();
 }
