@@ -174,6 +174,24 @@ static GstPadProbeReturn on_rtp(GstPad *pad, GstPadProbeInfo *info, gpointer use
 	return GST_PAD_PROBE_OK;
 }
 
+/* webrtcbin asks what a source pad's peer accepts before it answers a
+ * re-offer; the branch linked now decodes only the current codec, but a
+ * codec change makes a new stream (and branch) anyway: any RTP will do. */
+static GstPadProbeReturn on_recv_query(GstPad *pad, GstPadProbeInfo *info, gpointer user)
+{
+	GstQuery *q = GST_PAD_PROBE_INFO_QUERY(info);
+	if (GST_QUERY_TYPE(q) != GST_QUERY_CAPS)
+		return GST_PAD_PROBE_OK;
+	GstCaps *filter = NULL;
+	gst_query_parse_caps(q, &filter);
+	GstCaps *any = gst_caps_new_empty_simple("application/x-rtp");
+	GstCaps *caps = filter ? gst_caps_intersect(filter, any) : gst_caps_ref(any);
+	gst_query_set_caps_result(q, caps);
+	gst_caps_unref(caps);
+	gst_caps_unref(any);
+	return GST_PAD_PROBE_HANDLED;
+}
+
 /* webrtcbin exposes a source pad for each new incoming stream: link it at
  * once, to a decoder for our codecs, else to a fakesink. */
 static void on_pad_added(GstElement *webrtc, GstPad *pad, gpointer user)
@@ -196,6 +214,7 @@ static void on_pad_added(GstElement *webrtc, GstPad *pad, gpointer user)
 	g_atomic_int_set(&sh->last_rtp_s, now_s());
 	gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, on_rtp, ars_media_shared_ref(sh),
 			  ars_media_shared_unref);
+	gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM, on_recv_query, NULL, NULL);
 	gboolean ok;
 	if (branch) {
 		gst_bin_add(GST_BIN(pipeline), branch);

@@ -15,6 +15,8 @@ const struct ars_media_api *ars_media_module_api(void)
 		.session_set_remote = ars_media_session_set_remote,
 		.session_answer = ars_media_session_answer,
 		.session_dtmf = ars_media_session_dtmf,
+		.session_hold = ars_media_session_hold,
+		.session_offer_refused = ars_media_session_offer_refused,
 		.session_free = ars_media_session_free,
 		.tone_start = ars_tone_player_start,
 		.tone_stop = ars_tone_player_stop,

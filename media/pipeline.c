@@ -1,6 +1,7 @@
 /* Building the pieces of a session's pipeline: ICE tuning, the output
  * (funnel ! sink, with the tap probe), and the send branch linked to the
- * sink pad of the transceiver offer/answer made. Main context only. */
+ * sink pad of the transceiver offer/answer made (replaced on a codec
+ * change, muted on hold). Main context only. */
 #define G_LOG_DOMAIN "media"
 #include "session_priv.h"
 #include "tones.h"
@@ -31,20 +32,57 @@ static GstPad *sink_pad_for_mline(GstElement *webrtc, int mline)
 	return found;
 }
 
+/* Our RTP on its way into webrtcbin: dropped while the far end does not
+ * want it (hold). */
+static GstPadProbeReturn on_send(GstPad *pad, GstPadProbeInfo *info, gpointer user)
+{
+	struct shared *sh = user;
+	return g_atomic_int_get(&sh->send_off) ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
+}
+
+/* The payloader inside a send bin (the target of its ghost pad "src"). */
+static GstElement *send_payloader(GstElement *bin)
+{
+	g_autoptr(GstPad) ghost = gst_element_get_static_pad(bin, "src");
+	g_autoptr(GstPad) target = ghost ? gst_ghost_pad_get_target(GST_GHOST_PAD(ghost)) : NULL;
+	return target ? gst_pad_get_parent_element(target) : NULL;
+}
+
+/* Stops and removes the running send branch for a codec change; the new
+ * payloader `pay` continues its SSRC and sequence numbers, so the far end
+ * sees one stream whose payload type changes (RFC 3550 §5.1). */
+static void drop_sender(struct ars_media_session *s, GstElement *pay)
+{
+	g_autoptr(GstElement) old_pay = send_payloader(s->send);
+	GstStructure *stats = NULL;
+	if (old_pay)
+		g_object_get(old_pay, "stats", &stats, NULL);
+	guint ssrc = 0, seq = 0;
+	if (stats && gst_structure_get_uint(stats, "ssrc", &ssrc) &&
+	    gst_structure_get_uint(stats, "seqnum", &seq))
+		g_object_set(pay, "ssrc", ssrc, "seqnum-offset", (gint)((seq + 1) & 0xffff), NULL);
+	if (stats)
+		gst_structure_free(stats);
+	gst_element_set_locked_state(s->send, TRUE);
+	gst_element_set_state(s->send, GST_STATE_NULL);
+	g_autoptr(GstPad) out = gst_element_get_static_pad(s->send, "src");
+	gst_pad_unlink(out, s->sinkpad);
+	gst_bin_remove(GST_BIN(s->pipeline), s->send);
+	s->send = NULL;
+}
+
 /* Links the encoder for `c` with payload `pt` to webrtcbin's sink pad for
- * m-line `mline` (the transceiver that offer/answer already made). Returns
- * 0, or -EPROTO (a different codec is already linked) / -EIO with *err. */
+ * m-line `mline` (the transceiver that offer/answer already made). When
+ * another codec is being sent, its branch is replaced on the same sink pad
+ * (same transceiver, m-line and DTLS transport). Returns 0, or -EIO with
+ * *err. */
 int ars_media_link_sender(struct ars_media_session *s, const struct ars_codec *c, int pt, int mline,
                           char **err)
 {
-	if (s->send) {
-		if (s->codec == c && s->payload == pt)
-			return 0;
-		*err =
-		    g_strdup_printf("changing the codec of a running call (%s/%d to %s/%d) is not supported",
-		                    s->codec->name, s->payload, c->name, pt);
-		return -EPROTO;
-	}
+	s->codec = c;
+	s->payload = pt;
+	if (s->send && s->send_codec == c && s->send_pt == pt)
+		return 0;
 	g_autofree char *why = NULL;
 	GstElement *src = ars_audio_source_new(&s->in, c->rate, &why);
 	GstElement *bin = src ? ars_codec_send_bin(c, pt, src, &why) : NULL;
@@ -52,24 +90,34 @@ int ars_media_link_sender(struct ars_media_session *s, const struct ars_codec *c
 		*err = g_strdup_printf("audio input: %s", why);
 		return -EIO;
 	}
-	/* add-transceiver made a sink pad of its own (named sink_1 for m-line 0,
-	 * PLATFORM-NOTES): use it; else request the m-line's pad */
-	GstPad *pad = sink_pad_for_mline(s->webrtc, mline);
-	s->sinkpad_requested = pad == NULL;
-	if (!pad) {
-		g_autofree char *name = g_strdup_printf("sink_%d", mline);
-		pad = gst_element_request_pad_simple(s->webrtc, name);
-	}
-	if (!pad) {
-		gst_object_unref(gst_object_ref_sink(bin));
-		*err = g_strdup_printf("webrtcbin refused a send pad for m-line %d", mline);
-		return -EIO;
+	GstPad *pad = s->sinkpad;
+	if (s->send) {
+		g_autoptr(GstElement) pay = send_payloader(bin);
+		g_info("[%s] codec change: %s/%d -> %s/%d", LOGID(s), s->send_codec->name, s->send_pt,
+		       c->name, pt);
+		drop_sender(s, pay);
+	} else {
+		/* add-transceiver made a sink pad of its own (named sink_1 for m-line
+		 * 0, PLATFORM-NOTES): use it; else request the m-line's pad */
+		pad = sink_pad_for_mline(s->webrtc, mline);
+		s->sinkpad_requested = pad == NULL;
+		if (!pad) {
+			g_autofree char *name = g_strdup_printf("sink_%d", mline);
+			pad = gst_element_request_pad_simple(s->webrtc, name);
+		}
+		if (!pad) {
+			gst_object_unref(gst_object_ref_sink(bin));
+			*err = g_strdup_printf("webrtcbin refused a send pad for m-line %d", mline);
+			return -EIO;
+		}
+		gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, on_send, ars_media_shared_ref(s->sh),
+		                  ars_media_shared_unref);
 	}
 	gst_bin_add(GST_BIN(s->pipeline), bin);
 	s->send = bin;
+	s->send_codec = c;
+	s->send_pt = pt;
 	s->sinkpad = pad;
-	s->codec = c;
-	s->payload = pt;
 	s->send_caps = false;
 	ars_media_probe_send_caps(s->sh, pad);
 	g_autoptr(GstPad) out = gst_element_get_static_pad(bin, "src");
@@ -82,6 +130,10 @@ int ars_media_link_sender(struct ars_media_session *s, const struct ars_codec *c
 	GstWebRTCRTPTransceiver *tr = NULL;
 	g_object_get(pad, "transceiver", &tr, NULL);
 	if (tr) {
+		/* codec preferences from an earlier offer would leave the new
+		 * encoder's caps out of the answer (the m-line rejected): the caps
+		 * on the sink pad decide */
+		g_object_set(tr, "codec-preferences", NULL, NULL);
 		GstWebRTCRTPTransceiverDirection dir;
 		g_object_get(tr, "direction", &dir, NULL);
 		if (dir != GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV) {

@@ -188,15 +188,41 @@ bool ars_sdp_media(const struct ars_sdp *sdp, int section, char type[16], unsign
 	return true;
 }
 
+static const char *const dir_names[] = { "sendrecv", "sendonly", "recvonly", "inactive" };
+
 enum ars_sdp_dir ars_sdp_direction(const struct ars_sdp *sdp, int section)
 {
-	static const char *const names[] = { "sendrecv", "sendonly", "recvonly", "inactive" };
 	const int levels[] = { section, -1 };
 	for (int l = 0; l < 2; l++)
 		for (int d = 0; d < 4; d++)
-			if (ars_sdp_attr(sdp, levels[l], names[d]))
+			if (ars_sdp_attr(sdp, levels[l], dir_names[d]))
 				return (enum ars_sdp_dir)d;
 	return ARS_SDP_DIR_SENDRECV;
+}
+
+/* As (sends, receives) bits: sendrecv 11, sendonly 10, recvonly 01,
+ * inactive 00. */
+static const unsigned dir_bits[] = { 3, 2, 1, 0 };
+
+enum ars_sdp_dir ars_sdp_dir_both(enum ars_sdp_dir a, enum ars_sdp_dir b)
+{
+	unsigned both = dir_bits[a] & dir_bits[b];
+	for (int d = 0; d < 4; d++)
+		if (dir_bits[d] == both)
+			return (enum ars_sdp_dir)d;
+	return ARS_SDP_DIR_INACTIVE;
+}
+
+enum ars_sdp_dir ars_sdp_dir_answer(enum ars_sdp_dir offered)
+{
+	switch (offered) {
+	case ARS_SDP_DIR_SENDONLY:
+		return ARS_SDP_DIR_RECVONLY;
+	case ARS_SDP_DIR_RECVONLY:
+		return ARS_SDP_DIR_SENDONLY;
+	default:
+		return offered;
+	}
 }
 
 /* ---- rtpmap ------------------------------------------------------------ */
@@ -442,22 +468,44 @@ int ars_sdp_copy_candidates(struct ars_sdp *to, const struct ars_sdp *from)
 
 int ars_sdp_fix_remote_direction(struct ars_sdp *sdp)
 {
-	static const char *const names[] = { "sendrecv", "sendonly", "recvonly", "inactive" };
 	int changed = 0;
 	int n = ars_sdp_media_count(sdp);
 	for (int m = 0; m < n; m++) {
 		bool has = false;
 		for (int d = 0; d < 4 && !has; d++)
-			has = ars_sdp_attr(sdp, m, names[d]) != NULL;
+			has = ars_sdp_attr(sdp, m, dir_names[d]) != NULL;
 		if (has)
 			continue;
 		enum ars_sdp_dir dir = ars_sdp_direction(sdp, m); /* session level or sendrecv */
 		guint start, end;
 		section_range(sdp, m, &start, &end);
-		g_ptr_array_insert(sdp->lines, (gint)end, g_strdup_printf("a=%s", names[dir]));
+		g_ptr_array_insert(sdp->lines, (gint)end, g_strdup_printf("a=%s", dir_names[dir]));
 		changed++;
 	}
 	return changed;
+}
+
+void ars_sdp_set_direction(struct ars_sdp *sdp, int section, enum ars_sdp_dir dir)
+{
+	guint start, end;
+	if (!section_range(sdp, section, &start, &end))
+		return;
+	int others = 0;
+	for (int d = 0; d < 4; d++)
+		others += d != (int)dir && ars_sdp_attr(sdp, section, dir_names[d]) != NULL;
+	if (!others && ars_sdp_attr(sdp, section, dir_names[dir]))
+		return; /* already so: the text stays as it was */
+	for (guint i = end; i > start; i--) {
+		const char *l = LINE(sdp, i - 1);
+		for (int d = 0; d < 4; d++) {
+			if (g_str_has_prefix(l, "a=") && strcmp(l + 2, dir_names[d]) == 0) {
+				g_ptr_array_remove_index(sdp->lines, i - 1);
+				end--;
+				break;
+			}
+		}
+	}
+	g_ptr_array_insert(sdp->lines, (gint)end, g_strdup_printf("a=%s", dir_names[dir]));
 }
 
 /* ---- o= -------------------------------------------------------------------- */
@@ -472,7 +520,20 @@ void ars_sdp_origin_init(struct ars_sdp_origin *o)
 	o->version = 0;
 }
 
-void ars_sdp_set_origin(struct ars_sdp *sdp, struct ars_sdp_origin *o)
+/* Equal line by line, o= lines aside. */
+static gboolean same_but_origin(const struct ars_sdp *a, const struct ars_sdp *b)
+{
+	if (a->lines->len != b->lines->len)
+		return FALSE;
+	for (guint i = 0; i < a->lines->len; i++) {
+		const char *x = LINE(a, i), *y = LINE(b, i);
+		if (strcmp(x, y) != 0 && !(x[0] == 'o' && y[0] == 'o'))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+void ars_sdp_set_origin(struct ars_sdp *sdp, struct ars_sdp_origin *o, const struct ars_sdp *prev)
 {
 	char addr[64] = "127.0.0.1";
 	for (guint i = 0; i < sdp->lines->len; i++) {
@@ -483,7 +544,9 @@ void ars_sdp_set_origin(struct ars_sdp *sdp, struct ars_sdp_origin *o)
 			break;
 		}
 	}
-	o->version++;
+	/* RFC 3264 §8: an unchanged description keeps its version */
+	if (!prev || !o->version || !same_but_origin(sdp, prev))
+		o->version++;
 	char *line = g_strdup_printf("o=- %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " IN IP4 %s",
 	                             (guint64)o->sess_id, (guint64)o->version, addr);
 	int at = find_type(sdp, 0, sdp->lines->len, 'o');

@@ -48,6 +48,17 @@ enum ars_sdp_dir {
 	ARS_SDP_DIR_INACTIVE,
 };
 enum ars_sdp_dir ars_sdp_direction(const struct ars_sdp *sdp, int section);
+/* The direction that answers an offered one (sendonly -> recvonly, ...). */
+enum ars_sdp_dir ars_sdp_dir_answer(enum ars_sdp_dir offered);
+/* What both allow (sendonly and sendrecv: sendonly; sendonly and
+ * recvonly: inactive). */
+enum ars_sdp_dir ars_sdp_dir_both(enum ars_sdp_dir a, enum ars_sdp_dir b);
+/* Makes `dir` the only direction attribute of media section `section`
+ * (session-level ones stay; the media level wins). No-op when out of
+ * range or when it already is. webrtcbin 1.22 refuses a transceiver's direction to change on
+ * renegotiation ("not implemented"), so it is always shown sendrecv and
+ * hold is carried in the SDP text and done by the session itself. */
+void ars_sdp_set_direction(struct ars_sdp *sdp, int section, enum ars_sdp_dir dir);
 
 /* The payload number of codec NAME/RATE (case-insensitive; static payloads
  * 0 = PCMU/8000 and 8 = PCMA/8000 count without an rtpmap) in the format
@@ -79,15 +90,18 @@ int ars_sdp_copy_candidates(struct ars_sdp *to, const struct ars_sdp *from);
 int ars_sdp_fix_remote_direction(struct ars_sdp *sdp);
 
 /* Fix-up 2: our own o= line. Keep one origin per session: init draws a
- * random 62-bit session id; every ars_sdp_set_origin() increments the
- * version and writes `o=- ID VERSION IN IP4 ADDR`, ADDR being the
- * session-level (else first media-level) c= address, 127.0.0.1 if none. */
+ * random 62-bit session id; ars_sdp_set_origin() writes
+ * `o=- ID VERSION IN IP4 ADDR`, ADDR being the session-level (else first
+ * media-level) c= address, 127.0.0.1 if none. The version is incremented,
+ * except when `prev` (the last description written with `o`; may be NULL)
+ * equals `sdp` in every line but o= (RFC 3264 §8: a session refresh keeps
+ * the version). */
 struct ars_sdp_origin {
 	uint64_t sess_id;
 	uint64_t version; /* of the last description written; 0 = none yet */
 };
 void ars_sdp_origin_init(struct ars_sdp_origin *o);
-void ars_sdp_set_origin(struct ars_sdp *sdp, struct ars_sdp_origin *o);
+void ars_sdp_set_origin(struct ars_sdp *sdp, struct ars_sdp_origin *o, const struct ars_sdp *prev);
 
 /* Fix-up 3: for each section of `offer` with telephone-event/8000 whose
  * answer section is accepted (port != 0) but lacks it, adds the offer's

@@ -41,13 +41,31 @@ static gboolean on_silence_check(gpointer p)
 	struct ars_media_session *s = p;
 	gint last = g_atomic_int_get(&s->sh->last_rtp_s);
 	gint now = (gint)(g_get_monotonic_time() / G_USEC_PER_SEC);
-	if (!s->got_rtp || now - last <= SILENCE_LIMIT_S)
+	if (!s->got_rtp || s->held || now - last <= SILENCE_LIMIT_S)
 		return G_SOURCE_CONTINUE;
 	ars_media_timer_clear(&s->silence_timer);
 	ars_media_fail(s, "no media: nothing received from the far end for %d s (the media path was lost)",
 		       now - last);
 	ars_media_flush(s->sh);
 	return G_SOURCE_REMOVE;
+}
+
+/* What the far end's direction (in its offer or answer) and our own hold
+ * mean for us: on hold (either side's) the silence watchdog rests, and we
+ * send nothing while we hold or the far end does not want it. Back to
+ * sendrecv, the watchdog counts from now. */
+static void apply_remote_direction(struct ars_media_session *s, enum ars_sdp_dir dir)
+{
+	bool held = dir != ARS_SDP_DIR_SENDRECV || s->hold;
+	s->expect_rtp = dir == ARS_SDP_DIR_SENDRECV || dir == ARS_SDP_DIR_SENDONLY;
+	g_atomic_int_set(&s->sh->send_off,
+	                 s->hold || dir == ARS_SDP_DIR_SENDONLY || dir == ARS_SDP_DIR_INACTIVE);
+	if (s->held && !held)
+		g_atomic_int_set(&s->sh->last_rtp_s, (gint)(g_get_monotonic_time() / G_USEC_PER_SEC));
+	if (s->held != held)
+		g_info("[%s] %s (far end's direction %d, ours %s)", LOGID(s), held ? "on hold" : "off hold",
+		       dir, s->hold ? "sendonly" : "sendrecv");
+	s->held = held;
 }
 
 static void check_connected(struct ars_media_session *s)
@@ -120,7 +138,14 @@ static void emit_local_sdp(struct ars_media_session *s)
 	bool is_offer = s->local_is_offer;
 	if (!is_offer && s->remote_offer)
 		ars_sdp_add_telephone_event(sdp, s->remote_offer);
-	ars_sdp_set_origin(sdp, &s->origin);
+	/* webrtcbin always offers (and answers the) sendrecv (sdp.h): the
+	 * direction we mean */
+	struct ars_sdp_codec ours;
+	int section = ars_sdp_read_codec(sdp, &ours) == 0 ? ours.section : 0;
+	enum ars_sdp_dir mine = s->hold ? ARS_SDP_DIR_SENDONLY : ARS_SDP_DIR_SENDRECV;
+	ars_sdp_set_direction(sdp, section,
+	                      is_offer ? mine : ars_sdp_dir_both(mine, ars_sdp_dir_answer(s->remote_dir)));
+	ars_sdp_set_origin(sdp, &s->origin, s->last_local);
 	g_autofree char *text = ars_sdp_print(sdp);
 	ars_sdp_free(s->last_local);
 	s->last_local = g_steal_pointer(&sdp);
@@ -242,15 +267,16 @@ static void remote_applied(struct ars_media_session *s, const char *error)
 	if (s->phase == PH_HAVE_OFFER) {
 		struct ars_sdp_codec first;
 		int mline = ars_sdp_read_codec(s->remote_offer, &first) == 0 ? first.section : 0;
-		bool had = s->send != NULL;
+		bool same = s->send && s->send_codec == s->codec && s->send_pt == s->payload;
 		ars_dtmf_set_remote(s->dtmf, s->remote_offer, mline);
 		if (ars_media_link_sender(s, s->codec, s->payload, mline, &err) != 0) {
 			ars_media_fail(s, "%s", err);
 			return;
 		}
-		if (had)
+		if (same)
 			s->send_caps = true; /* already flowing */
-		emit_codec(s);
+		else
+			emit_codec(s); /* the first, or a codec change */
 		maybe_answer(s);
 		return;
 	}
@@ -272,15 +298,16 @@ static void remote_applied(struct ars_media_session *s, const char *error)
 	if (r != ARS_SDP_ROLE_NONE)
 		s->role = r;
 	ars_dtmf_set_remote(s->dtmf, s->remote_answer, got.section);
-	enum ars_sdp_dir dir = ars_sdp_direction(s->remote_answer, got.section);
-	s->expect_rtp = dir == ARS_SDP_DIR_SENDRECV || dir == ARS_SDP_DIR_SENDONLY;
+	apply_remote_direction(s, s->remote_dir);
 	g_clear_pointer(&s->remote_answer, ars_sdp_free);
 	s->phase = PH_IDLE;
+	bool same = s->send && s->send_codec == c && s->send_pt == got.payload;
 	if (ars_media_link_sender(s, c, got.payload, got.section, &err) != 0) {
 		ars_media_fail(s, "%s", err);
 		return;
 	}
-	emit_codec(s);
+	if (!same)
+		emit_codec(s); /* the first, or a codec change */
 	both_in_place(s);
 }
 
@@ -490,11 +517,51 @@ int ars_media_session_offer(struct ars_media_session *s)
 	return 0;
 }
 
-/* The first of our codecs (in our order) that the offer has, with its
- * payload number there. */
+int ars_media_session_hold(struct ars_media_session *s, bool hold)
+{
+	if (!s->last_remote) /* no call yet */
+		return -EPROTO;
+	int rc = ars_media_session_offer(s);
+	if (rc != 0)
+		return rc;
+	s->hold_before = s->hold;
+	s->hold = hold;
+	apply_remote_direction(s, s->remote_dir);
+	return 0;
+}
+
+int ars_media_session_offer_refused(struct ars_media_session *s)
+{
+	if (s->phase != PH_WAIT_ANSWER || s->remote_pending || !s->last_remote)
+		return -EPROTO;
+	/* webrtcbin cannot roll back: the far end's last description, as the
+	 * answer, puts back the session we had (the DTLS roles as they were) */
+	g_autofree char *err = NULL;
+	g_autofree char *text = ars_sdp_print(s->last_remote);
+	g_autoptr(ars_sdp) again = NULL;
+	ars_sdp_parse(&again, text, strlen(text), &err);
+	ars_sdp_keep_setup_offer(again, s->role == ARS_SDP_ROLE_ACTIVE ? ARS_SDP_ROLE_PASSIVE
+	                                                               : ARS_SDP_ROLE_ACTIVE);
+	g_clear_pointer(&text, g_free);
+	text = ars_sdp_print(again);
+	s->hold = s->hold_before;
+	int rc = ars_media_session_set_remote(s, text, false, &err);
+	if (rc != 0)
+		g_warning("[%s] could not go back to the previous session: %s", LOGID(s), err);
+	return rc;
+}
+
+/* The codec we send now if the offer still has it (a re-offer keeps the
+ * call's codec), else the first of ours (in our order) that the offer has;
+ * with its payload number there. */
 static const struct ars_codec *choose_codec(struct ars_media_session *s, const struct ars_sdp *offer,
                                             int section, int *pt)
 {
+	if (s->send_codec) {
+		*pt = ars_sdp_find_payload(offer, section, s->send_codec->name, s->send_codec->rate);
+		if (*pt >= 0)
+			return s->send_codec;
+	}
 	for (int i = 0; i < s->n_codecs; i++) {
 		*pt = ars_sdp_find_payload(offer, section, s->codecs[i]->name, s->codecs[i]->rate);
 		if (*pt >= 0)
@@ -522,7 +589,7 @@ int ars_media_session_set_remote(struct ars_media_session *s, const char *text, 
 		*err = g_strdup("an offer arrived while a negotiation is in progress");
 		return -EBUSY;
 	}
-	if (!is_offer && s->phase != PH_WAIT_ANSWER) {
+	if (!is_offer && (s->phase != PH_WAIT_ANSWER || s->remote_pending)) {
 		*err = g_strdup("an answer arrived but no offer of ours is pending");
 		return -EPROTO;
 	}
@@ -538,15 +605,13 @@ int ars_media_session_set_remote(struct ars_media_session *s, const char *text, 
 			g_string_free(want, TRUE);
 			return -ENOTSUP;
 		}
-		if (s->send && (c != s->codec || pt != s->payload)) {
-			*err = g_strdup_printf(
-			    "a re-offer that changes our codec (%s/%d to %s/%d) is not supported",
-			    s->codec->name, s->payload, c->name, pt);
-			return -EPROTO;
-		}
 	}
-	/* what webrtcbin gets wrong about the far end's SDP */
+	/* what webrtcbin gets wrong about the far end's SDP; and it is always
+	 * shown sendrecv (hold is ours to do: sdp.h) */
 	ars_sdp_fix_remote_direction(sdp);
+	enum ars_sdp_dir dir = ars_sdp_direction(sdp, first.section);
+	g_autofree char *as_sent = ars_sdp_print(sdp);
+	ars_sdp_set_direction(sdp, first.section, ARS_SDP_DIR_SENDRECV);
 	g_autofree char *fixed = ars_sdp_print(sdp);
 	GstSDPMessage *msg = NULL;
 	if (gst_sdp_message_new_from_text(fixed, &msg) != GST_SDP_OK) {
@@ -556,8 +621,7 @@ int ars_media_session_set_remote(struct ars_media_session *s, const char *text, 
 	GstWebRTCSessionDescription *desc = gst_webrtc_session_description_new(
 	    is_offer ? GST_WEBRTC_SDP_TYPE_OFFER : GST_WEBRTC_SDP_TYPE_ANSWER, msg);
 	if (is_offer) {
-		enum ars_sdp_dir dir = ars_sdp_direction(sdp, first.section);
-		s->expect_rtp = dir == ARS_SDP_DIR_SENDRECV || dir == ARS_SDP_DIR_SENDONLY;
+		apply_remote_direction(s, dir);
 		s->phase = PH_HAVE_OFFER;
 		s->answer_wanted = false;
 		s->codec = c;
@@ -568,6 +632,9 @@ int ars_media_session_set_remote(struct ars_media_session *s, const char *text, 
 		ars_sdp_free(s->remote_answer);
 		s->remote_answer = g_steal_pointer(&sdp);
 	}
+	s->remote_dir = dir;
+	ars_sdp_free(s->last_remote);
+	ars_sdp_parse(&s->last_remote, as_sent, strlen(as_sent), err); /* printed by us: parses */
 	s->remote_pending = true;
 	g_signal_emit_by_name(s->webrtc, "set-remote-description", desc,
 	                      ars_media_promise(s->sh, POST_REMOTE_SET));
@@ -625,6 +692,7 @@ void ars_media_session_free(struct ars_media_session *s)
 	ars_sdp_free(s->remote_offer);
 	ars_sdp_free(s->remote_answer);
 	ars_sdp_free(s->last_local);
+	ars_sdp_free(s->last_remote);
 	ars_audio_in_clear(&s->in);
 	g_free(s->log_id);
 	g_free(s);

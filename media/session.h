@@ -99,13 +99,29 @@ int ars_media_session_new(struct ars_media_session **out, const struct ars_media
  * -EBUSY while another negotiation is in progress. */
 int ars_media_session_offer(struct ars_media_session *s);
 
+/* Our own hold (true) or its end (false), from now on: our offers and
+ * answers say sendonly (else sendrecv) and nothing is sent while we hold;
+ * then makes a re-offer as ars_media_session_offer() does. Returns 0,
+ * -EBUSY (a negotiation in progress) or -EPROTO (no call yet). */
+int ars_media_session_hold(struct ars_media_session *s, bool hold);
+
+/* The far end refused our re-offer (a non-2xx to the re-INVITE): the
+ * session goes back to what it was (its hold state too). Returns 0 or
+ * -EPROTO (no re-offer of ours pending). */
+int ars_media_session_offer_refused(struct ars_media_session *s);
+
 /* Applies the far end's description (SDP text, as received). An answer
  * completes our offer: CODEC follows. An offer prepares our answer (the
  * encoder is linked with the offer's payload number); call
  * ars_media_session_answer() to get it — at once or later (while ringing).
+ * Re-offers and their answers may change the call mid-way: a codec the
+ * new description no longer has is replaced by a common one (CODEC
+ * follows; the same transceiver and DTLS roles stay), and a direction
+ * other than sendrecv (hold) stops our sending where the far end does not
+ * want it and rests the no-media watchdog until sendrecv is back.
  * Returns 0, or -EINVAL (not SDP), -EPROTO (no audio stream / answer
- * without an offer / re-offer changing our codec), -ENOTSUP (no common
- * codec), -EBUSY (offer while ours is pending), with *err (g_free) set. */
+ * without an offer), -ENOTSUP (no common codec), -EBUSY (offer while ours
+ * is pending), with *err (g_free) set. */
 int ars_media_session_set_remote(struct ars_media_session *s, const char *sdp, bool is_offer, char **err);
 
 /* Asks for the answer to the offer given to set_remote: LOCAL_SDP follows.

@@ -31,6 +31,10 @@ struct shared {
 	/* written by the RTP probe (streaming thread): monotonic seconds of the
 	 * last packet from the far end, read by the silence watchdog */
 	gint last_rtp_s;
+	/* set on the main context when the negotiated direction forbids us to
+	 * send (the far end holds us with a=sendonly, or a=inactive); read by the
+	 * send probe (pipeline.c), which then drops our RTP */
+	gint send_off;
 	/* written by the output probe (streaming thread) */
 	GMutex out_lock;
 	struct ars_wav_writer *wav;
@@ -62,6 +66,8 @@ struct ars_media_session {
 	bool sinkpad_requested;         /* by us (else made by add-transceiver) */
 	GstElement *send;
 	struct ars_dtmf *dtmf; /* events sent in the send branch's stream */
+	const struct ars_codec *send_codec; /* what `send` encodes, with send_pt */
+	int send_pt;
 
 	enum phase phase;
 	bool local_is_offer;
@@ -78,6 +84,12 @@ struct ars_media_session {
 	enum ars_sdp_role role;
 
 	bool connected, failed, pc_up, got_rtp, expect_rtp, both_set;
+	bool held; /* the negotiated direction is not sendrecv: silence is expected */
+	/* the direction in the far end's last description, as it wrote it
+	 * (webrtcbin is shown sendrecv: sdp.h, ars_sdp_set_direction) */
+	enum ars_sdp_dir remote_dir;
+	struct ars_sdp *last_remote; /* the far end's last description, as it wrote it */
+	bool hold, hold_before;      /* our own hold; before the offer in flight */
 	GstWebRTCICEConnectionState ice_state;
 	GSource *gather_timer, *connect_timer; /* on sh->ctx */
 	GSource *silence_timer;		       /* watches for media that stops mid-call */

@@ -386,6 +386,16 @@ static void send_dtmf(struct ars_api_ctx *ctx, const struct request *req, struct
 	ars_verr_clear(&errs);
 }
 
+static void hold_call(struct ars_api_ctx *ctx, const struct request *req, struct ars_api_reply *rep)
+{
+	act_on_call(ctx, req, rep, "hold");
+}
+
+static void resume_call(struct ars_api_ctx *ctx, const struct request *req, struct ars_api_reply *rep)
+{
+	act_on_call(ctx, req, rep, "resume");
+}
+
 /* --- media ------------------------------------------------------------------- */
 
 static void warm_media(struct ars_api_ctx *ctx, const struct request *req, struct ars_api_reply *rep)
@@ -457,6 +467,8 @@ static const struct route {
 	{"/api/v1/calls/{id}/answer", "POST", {{"POST", answer_call, false}}},
 	{"/api/v1/calls/{id}/decline", "POST", {{"POST", decline_call, false}}},
 	{"/api/v1/calls/{id}/hangup", "POST", {{"POST", hangup_call, false}}},
+	{"/api/v1/calls/{id}/hold", "POST", {{"POST", hold_call, false}}},
+	{"/api/v1/calls/{id}/resume", "POST", {{"POST", resume_call, false}}},
 	{"/api/v1/calls/{id}/dtmf", "POST", {{"POST", send_dtmf, true}}},
 	{"/api/v1/media/warmup", "POST", {{"POST", warm_media, false}}},
 	{"/api/v1/settings", "GET, PATCH", {{"GET", get_settings, false}, {"PATCH", patch_settings, true}}},

@@ -59,10 +59,12 @@ static json_t *call_json(const struct slot *s)
 	return j;
 }
 
-/* A stored call's object, shaped like call_json() of an ended call. */
-static json_t *without_dtmf(json_t *stored)
+/* A stored call's object, shaped like call_json() of an ended call (the
+ * store keeps neither: digits can be PINs, and an ended call is not held). */
+static json_t *stored_call_json(json_t *stored)
 {
 	json_object_set_new(stored, "dtmf_sent", json_null());
+	json_object_set_new(stored, "held", json_false());
 	return stored;
 }
 
@@ -113,7 +115,25 @@ static bool media_set_answer(void *m, const char *answer, const char **error)
 	return false;
 }
 
-static const struct ars_call_media_ops media_ops = {media_offer, media_answer, media_set_answer};
+static void media_hold_offer(void *m, bool hold, ars_call_sdp_h *ready, void *arg)
+{
+	struct slot *s = m;
+	s->ready = ready;
+	s->ready_arg = arg;
+	if (s->calls->media->session_hold(s->media, hold) != 0) {
+		s->ready = NULL;
+		ready(NULL, "the media is busy with another negotiation", arg);
+	}
+}
+
+static void media_offer_refused(void *m)
+{
+	struct slot *s = m;
+	s->calls->media->session_offer_refused(s->media);
+}
+
+static const struct ars_call_media_ops media_ops = {media_offer, media_answer, media_set_answer,
+						    media_hold_offer, media_offer_refused};
 
 static void on_media(struct ars_media_session *ms, const struct ars_media_event *ev, void *arg)
 {
@@ -137,7 +157,9 @@ static void on_media(struct ars_media_session *ms, const struct ars_media_event 
 		s->ready = NULL;
 		if (ready)
 			ready(NULL, ev->reason, s->ready_arg);
-		else if (s->call)
+		/* failing while answering a new offer mid-call (the offer gets its
+		 * 488) ends the call too: its media is gone */
+		if (s->call && (!ready || ars_call_state(s->call) == ARS_CALL_ESTABLISHED))
 			ars_call_media_failed(s->call, ev->reason);
 		break;
 	case ARS_MEDIA_EVENT_DTMF:
@@ -426,6 +448,8 @@ int ars_calls_act(struct ars_calls *calls, gint64 id, const char *action)
 		ars_call_decline(s->call);
 	else if (strcmp(action, "hangup") == 0 && st != ARS_CALL_ENDED)
 		ars_call_hangup(s->call);
+	else if (strcmp(action, "hold") == 0 || strcmp(action, "resume") == 0)
+		return ars_call_hold(s->call, strcmp(action, "hold") == 0) == 0 ? 0 : -EINVAL;
 	else
 		return -EINVAL;
 	update_tone(calls); /* an answer stops the ring before the call changes state */
@@ -447,7 +471,7 @@ json_t *ars_calls_list(struct ars_calls *calls, bool active_only)
 	size_t i;
 	json_t *stored;
 	json_array_foreach(history, i, stored)
-		json_array_append(list, without_dtmf(stored));
+		json_array_append(list, stored_call_json(stored));
 	if (!history)
 		g_warning("%s", err->message);
 	return list;
@@ -465,7 +489,7 @@ json_t *ars_calls_get(struct ars_calls *calls, gint64 id)
 	json_t *stored = ars_store_call_get(calls->store, id, &err);
 	if (!stored && !g_error_matches(err, ARS_STORE_ERROR, ARS_STORE_ERROR_NOT_FOUND))
 		g_warning("%s", err->message);
-	return stored ? without_dtmf(stored) : NULL;
+	return stored ? stored_call_json(stored) : NULL;
 }
 
 int ars_calls_dtmf(struct ars_calls *calls, gint64 id, const char *digits, unsigned duration_ms,

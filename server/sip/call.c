@@ -11,7 +11,7 @@
 #include <errno.h>
 #include <string.h>
 
-#define ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, PRACK"
+#define ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS, PRACK, UPDATE" /* in a dialog */
 
 struct ars_call {
 	gint64 id, account_id;
@@ -38,6 +38,11 @@ struct ars_call {
 	struct ars_sip_ctxn *prack_tx; /* outgoing: our last PRACK until its final answer */
 	char *prack_rack;	       /* its RAck, for a retry with credentials */
 	struct ars_sip_rel1xx *rel1xx; /* incoming: our reliable 180 until its PRACK */
+
+	struct ars_sip_ctxn *reinvite_tx; /* our re-INVITE, until its transaction ends */
+	uint32_t reinvite_cseq;
+	bool reinviting;	      /* our re-INVITE's offer is being made or is out */
+	bool held, hold_wanted;	      /* our own hold: as agreed, as asked */
 
 	const struct ars_call_media_ops *ops;
 	void *media;
@@ -632,6 +637,8 @@ void ars_call_flow_lost(struct ars_call *c)
 	c->invite_st = NULL;
 	c->reoffer_st = NULL;
 	g_clear_pointer(&c->rel1xx, ars_sip_rel1xx_free);
+	c->reinvite_tx = NULL;
+	c->reinviting = false;
 	c->cancel_pending = false;
 	end(c, 0, "the connection to the server was lost", "remote");
 }
@@ -699,8 +706,9 @@ bool ars_call_take_request(struct ars_call *c, struct ars_sip_stxn *st, const st
 		take_prack(c, st, req);
 	} else if ((strcmp(req->method, "INVITE") == 0 || strcmp(req->method, "UPDATE") == 0) &&
 		   req->body_len && c->state == ARS_CALL_ESTABLISHED) {
-		/* A new offer (hold, codec change, refresh): the media answers it. */
-		if (c->reoffer_st) {
+		/* A new offer (hold, codec change, refresh): the media answers it;
+		 * not while one is pending either way (§14.2). */
+		if (c->reoffer_st || c->reinviting) {
 			reply(c, st, 491, "Request Pending", NULL);
 			return true;
 		}
@@ -718,6 +726,102 @@ bool ars_call_take_request(struct ars_call *c, struct ars_sip_stxn *st, const st
 		reply(c, st, 488, "Not Acceptable Here", NULL);
 	}
 	return true;
+}
+
+/* --- our re-INVITE (hold) ----------------------------------------------------- */
+
+static void reinvite_refused(struct ars_call *c, const char *why)
+{
+	g_info("call %" G_GINT64_FORMAT ": %s refused: %s", c->id, c->hold_wanted ? "hold" : "resume", why);
+	c->reinviting = false;
+	c->ops->offer_refused(c->media);
+	c->h(c, c->arg);
+}
+
+static void on_reinvite_response(const struct ars_sip_msg *resp, int err, void *arg)
+{
+	struct ars_call *c = arg;
+	if (!resp) {
+		c->reinvite_tx = NULL;
+		if (err == 0 || c->state == ARS_CALL_ENDED || !c->reinviting)
+			return; /* the transaction ran out after its final answer */
+		send_bye(c, NULL);
+		end(c, 408, "no answer to our re-INVITE", "remote");
+		return;
+	}
+	if (resp->status < 200 || c->state == ARS_CALL_ENDED)
+		return;
+	if (resp->status < 300) {
+		/* §13.2.2.4: every 2xx (retransmissions too) gets an ACK */
+		g_autoptr(ArsSipMsg) ack = ars_sip_dialog_request(c->dialog, "ACK", c->reinvite_cseq);
+		ars_sip_txns_send(c->env.txns, ack);
+	}
+	if (!c->reinviting)
+		return;
+	if (resp->status >= 300) {
+		c->reinvite_tx = NULL; /* ended with this answer */
+		g_autofree char *text = failure_text(resp);
+		if (resp->status == 408 || resp->status == 481) { /* §14.1: the dialog is gone */
+			send_bye(c, NULL);
+			end(c, resp->status, text, "remote");
+			return;
+		}
+		reinvite_refused(c, text);
+		return;
+	}
+	ars_sip_dialog_refresh_target(c->dialog, resp);
+	const char *error = NULL;
+	g_autofree char *sdp = resp->body ? g_strndup(resp->body, resp->body_len) : NULL;
+	if (!sdp) {
+		reinvite_refused(c, "the 2xx has no answer");
+		return;
+	}
+	if (!c->ops->set_answer(c->media, sdp, &error)) {
+		send_bye(c, "SIP;cause=488;text=\"Not Acceptable Here\"");
+		end(c, 488, error ? error : "the answer to our re-INVITE is not usable", "local");
+		return;
+	}
+	c->reinviting = false;
+	c->held = c->hold_wanted;
+	g_info("call %" G_GINT64_FORMAT ": %s", c->id, c->held ? "on hold" : "resumed");
+	c->h(c, c->arg);
+}
+
+static void on_hold_offer(const char *sdp, const char *error, void *arg)
+{
+	struct ars_call *c = arg;
+	if (c->state != ARS_CALL_ESTABLISHED || !c->reinviting)
+		return;
+	if (!sdp) {
+		g_info("call %" G_GINT64_FORMAT ": no offer for the re-INVITE: %s", c->id, error);
+		c->reinviting = false;
+		return;
+	}
+	g_free(c->local_sdp);
+	c->local_sdp = g_strdup(sdp);
+	struct ars_sip_msg *m = ars_sip_dialog_request(c->dialog, "INVITE", 0);
+	ars_sip_msg_add(m, "Contact", c->env.contact);
+	ars_sip_msg_add(m, "Allow", ALLOW);
+	ars_sip_msg_add(m, "Supported", "outbound");
+	ars_sip_msg_add(m, "User-Agent", "arsphone/" ARS_VERSION);
+	ars_sip_msg_set_body(m, "application/sdp", sdp, strlen(sdp));
+	ars_sip_msg_update_fields(m);
+	c->reinvite_cseq = m->cseq;
+	if (c->reinvite_tx)
+		ars_sip_ctxn_forget(c->reinvite_tx); /* the last one's, lingering */
+	c->reinvite_tx = ars_sip_ctxn_send(c->env.txns, m, on_reinvite_response, c);
+}
+
+int ars_call_hold(struct ars_call *c, bool hold)
+{
+	if (c->state != ARS_CALL_ESTABLISHED || !c->dialog || c->reinviting || c->reoffer_st)
+		return -EBUSY;
+	if (c->held == hold)
+		return 0;
+	c->reinviting = true;
+	c->hold_wanted = hold;
+	c->ops->hold_offer(c->media, hold, on_hold_offer, c);
+	return 0;
 }
 
 /* --- the API object ------------------------------------------------------------ */
@@ -754,12 +858,13 @@ json_t *ars_call_to_json(const struct ars_call *c)
 					      c->end_code ? json_integer(c->end_code) : json_null(), "reason",
 					      c->end_reason, "by", c->end_by)
 				  : json_null();
-	return json_pack("{s:I, s:I, s:s, s:s?, s:s?, s:s, s:o, s:o, s:o, s:o, s:s?, s:b, s:o}", "id",
+	return json_pack("{s:I, s:I, s:s, s:s?, s:s?, s:s, s:o, s:o, s:o, s:o, s:s?, s:b, s:o, s:b}", "id",
 			 (json_int_t)c->id, "account_id", (json_int_t)c->account_id, "direction",
 			 c->outgoing ? "out" : "in", "remote_uri", c->remote_uri, "remote_name",
 			 c->remote_name, "state", state_names[c->state], "created_at", time_json(c->created_at),
 			 "answered_at", time_json(c->answered_at), "ended_at", time_json(c->ended_at), "end",
-			 end_obj, "codec", c->codec, "missed", missed(c), "duration", duration_json(c));
+			 end_obj, "codec", c->codec, "missed", missed(c), "duration", duration_json(c), "held",
+			 c->held && c->state != ARS_CALL_ENDED);
 }
 
 void ars_call_free(struct ars_call *c)
@@ -772,6 +877,8 @@ void ars_call_free(struct ars_call *c)
 		ars_sip_ctxn_forget(c->prack_tx);
 	ars_sip_rel1xx_free(c->rel1xx);
 	g_free(c->prack_rack);
+	if (c->reinvite_tx)
+		ars_sip_ctxn_forget(c->reinvite_tx);
 	ars_sip_msg_free(c->invite);
 	ars_sip_dialog_free(c->dialog);
 	ars_sip_credentials_clear(&c->creds);

@@ -27,6 +27,10 @@ struct ars_call_media_ops {
 	void (*answer)(void *media, const char *remote_offer, ars_call_sdp_h *ready, void *arg);
 	/* The peer's answer to our offer; false with *error when unusable. */
 	bool (*set_answer)(void *media, const char *remote_answer, const char **error);
+	/* Our own hold (true) or its end: a new offer saying so. */
+	void (*hold_offer)(void *media, bool hold, ars_call_sdp_h *ready, void *arg);
+	/* The peer refused our new offer: the media goes back to what it had. */
+	void (*offer_refused)(void *media);
 };
 
 /* What the account's user agent gives each call; strings are borrowed and
@@ -63,6 +67,12 @@ void ars_call_answer(struct ars_call *c);
 void ars_call_decline(struct ars_call *c);
 /* CANCEL before an answer, BYE after. */
 void ars_call_hangup(struct ars_call *c);
+/* Our own hold (true) or its end (false): a re-INVITE with the media's
+ * new offer; `held` in the call object follows its 2xx (a refusal leaves
+ * it as it was; 408/481 end the call, RFC 3261 §14.1). 0 (also when it
+ * already is so), or -EBUSY (not established, or an offer/answer in
+ * progress either way). */
+int ars_call_hold(struct ars_call *c, bool hold);
 /* Media failed (ICE/DTLS): BYE with a Reason header, call ends. */
 void ars_call_media_failed(struct ars_call *c, const char *reason);
 

@@ -34,7 +34,7 @@ from arsphone import InteropCase, run_tests      # noqa: E402
 DOMAIN = fakepbx.REALM
 CALL_FIELDS = {"id", "account_id", "direction", "remote_uri", "remote_name",
                "state", "created_at", "answered_at", "ended_at", "end",
-               "codec", "missed", "duration", "dtmf_sent"}
+               "codec", "missed", "duration", "dtmf_sent", "held"}
 OFFER = "\r\n".join([
     "v=0", "o=- 4711 1 IN IP4 127.0.0.1", "s=-", "t=0 0",
     "m=audio 40000 UDP/TLS/RTP/SAVPF 111 0", "c=IN IP4 127.0.0.1",

@@ -17,6 +17,7 @@ page. Requests go over the driver's stdin/stdout as JSON lines:
     p.answer(); p.decline(); p.hangup(); p.cancel()
     p.get('phone.lastStatus'); p.detect_tone(880); p.stats()
     p.set_codecs(['PCMU'])   (offer/answer only PCMU from now on)
+    p.reinvite(hold=True)    (re-INVITE: hold, resume, refresh, codec change)
 
 start_ms / ready: the driver's timings (launch, page). chromium_pid(): the
 browser process (the driver's child); procstats.tree() of it is that
@@ -293,6 +294,12 @@ class SipJsPhone:
     def send_dtmf(self, tones):
         """RFC 4733 events from Chromium's RTCDTMFSender; True if queued."""
         return self.invoke("sendDtmf", tones)
+
+    def reinvite(self, hold=False, timeout=20):
+        """A re-INVITE on the established call (hold: a=sendonly; codecs
+        as set_codecs says); returns {status, reason, sdp} of its final
+        response."""
+        return self.invoke("reinvite", {"hold": bool(hold)}, timeout=timeout)
 
     @property
     def state(self):

@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ars_sdp_fix_connection(b);
 	struct ars_sdp_origin o;
 	ars_sdp_origin_init(&o);
-	ars_sdp_set_origin(b, &o);
+	ars_sdp_set_origin(b, &o, a);
 	ars_sdp_keep_setup_offer(b, ARS_SDP_ROLE_PASSIVE);
 	/* what we print parses again */
 	char *text = ars_sdp_print(b);

@@ -3,9 +3,11 @@
  * tone:440 and B tone:880, and each side's decoded audio must hold the
  * other's tone and not its own. For Opus, PCMU-only and PCMA-only; plus
  * answers to captured offers (Asterisk, FreeSWITCH, SIP.js, JsSIP,
- * rtpengine), stable DTLS roles across re-offers, an ICE failure, and DTMF
- * (RFC 4733 events sent by one side arrive as the same digits at the other,
- * refused when the far end did not accept telephone-event).
+ * rtpengine), stable DTLS roles across re-offers, re-offers from the far
+ * end (codec change, hold, resume, refresh), our own hold (and a refused
+ * resume), an ICE failure, and DTMF (RFC 4733 events sent by one side
+ * arrive as the same digits at the other, refused when the far end did not
+ * accept telephone-event).
  *
  * Runs only inside the network namespace made by in-netns.sh (meson runs
  * it that way): every candidate in every SDP must be one of the
@@ -163,27 +165,34 @@ static void side_clear(struct side *x)
 	g_mutex_clear(&x->lock);
 }
 
-/* Starts capturing n samples; returns when they are in (or times out). */
+static void capture_start(struct side *x, size_t n)
+{
+	g_mutex_lock(&x->lock);
+	g_free(x->buf);
+	x->buf = g_new0(int16_t, n);
+	x->want = n;
+	x->have = 0;
+	g_mutex_unlock(&x->lock);
+}
+
+static bool capture_done(struct side *x)
+{
+	g_mutex_lock(&x->lock);
+	bool done = x->have == x->want;
+	g_mutex_unlock(&x->lock);
+	return done;
+}
+
+/* Starts capturing n samples on each of a and b (b may be NULL); returns
+ * when they are in (or times out). */
 static bool capture(struct side *a, struct side *b, size_t n, unsigned ms)
 {
-	struct side *both[] = { a, b };
-	for (int i = 0; i < 2; i++) {
-		g_mutex_lock(&both[i]->lock);
-		g_free(both[i]->buf);
-		both[i]->buf = g_new0(int16_t, n);
-		both[i]->want = n;
-		both[i]->have = 0;
-		g_mutex_unlock(&both[i]->lock);
-	}
+	capture_start(a, n);
+	if (b)
+		capture_start(b, n);
 	gint64 end = g_get_monotonic_time() + ms * 1000;
 	for (;;) {
-		g_mutex_lock(&a->lock);
-		bool da = a->have == a->want;
-		g_mutex_unlock(&a->lock);
-		g_mutex_lock(&b->lock);
-		bool db = b->have == b->want;
-		g_mutex_unlock(&b->lock);
-		if (da && db)
+		if (capture_done(a) && (!b || capture_done(b)))
 			return true;
 		if (g_get_monotonic_time() > end)
 			return false;
@@ -400,6 +409,235 @@ static void test_reoffer(void)
 	g_assert_true(capture(&a, &b, CAPTURE_RATE, 5000));
 	tones_ok(&a, 880, 440);
 	tones_ok(&b, 440, 880);
+	side_clear(&a);
+	side_clear(&b);
+}
+
+/* ---- re-offers from the far end: codec change, hold, refresh ------------------ */
+
+/* `sdp` offering PCMU in place of its Opus payload 111 (webrtcbin's
+ * re-offers list only the codec being sent). */
+static char *opus_to_pcmu(const char *sdp)
+{
+	g_auto(GStrv) lines = g_strsplit(sdp, "\r\n", -1);
+	GString *out = g_string_new(NULL);
+	for (int i = 0; lines[i] && *lines[i]; i++) {
+		const char *l = lines[i];
+		if (g_str_has_prefix(l, "a=fmtp:111 ") || g_str_has_prefix(l, "a=rtcp-fb:111 "))
+			continue;
+		if (g_str_has_prefix(l, "a=rtpmap:111 ")) {
+			g_string_append(out, "a=rtpmap:0 PCMU/8000\r\n");
+			continue;
+		}
+		if (g_str_has_prefix(l, "m=audio ")) {
+			g_auto(GStrv) tok = g_strsplit(l, " ", -1);
+			for (int k = 0; tok[k]; k++)
+				g_string_append_printf(out, "%s%s", k ? " " : "",
+				                       k >= 3 && strcmp(tok[k], "111") == 0 ? "0" : tok[k]);
+			g_string_append(out, "\r\n");
+			continue;
+		}
+		g_string_append_printf(out, "%s\r\n", l);
+	}
+	g_assert_nonnull(strstr(out->str, "a=rtpmap:0 PCMU"));
+	return g_string_free(out, FALSE);
+}
+
+/* `sdp` with its a=sendrecv replaced by a=`dir`. */
+static char *with_direction(const char *sdp, const char *dir)
+{
+	g_assert_nonnull(strstr(sdp, "a=sendrecv\r\n"));
+	g_auto(GStrv) parts = g_strsplit(sdp, "a=sendrecv\r\n", -1);
+	g_autofree char *with = g_strdup_printf("a=%s\r\n", dir);
+	return g_strjoinv(with, parts);
+}
+
+/* The version of the o= line. */
+static guint64 origin_version(const char *sdp)
+{
+	const char *o = strstr(sdp, "o=- ");
+	g_assert_nonnull(o);
+	guint64 id = 0, version = 0;
+	g_assert_cmpint(sscanf(o, "o=- %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT, &id, &version), ==, 2);
+	return version;
+}
+
+/* A's re-offer, already started, comes (passed through `edit`, NULL = as
+ * is) to B, B answers, A applies the answer. Returns B's answer (g_free). */
+static char *exchange(struct side *a, struct side *b, char *(*edit)(const char *sdp, const void *arg),
+                      const void *arg)
+{
+	g_autofree char *err = NULL;
+	g_assert_true(wait_sdp(a, a->sdps + 1, 3000));
+	g_autofree char *offer = edit ? edit(a->sdp, arg) : g_strdup(a->sdp);
+	int before = b->sdps;
+	if (g_getenv("ARS_MEDIA_PRINT_SDP"))
+		g_printerr("---- re-offer\n%s", offer);
+	int rc = ars_media_session_set_remote(b->s, offer, true, &err);
+	if (rc != 0)
+		g_error("B refused the re-offer: %s", err);
+	g_assert_cmpint(ars_media_session_answer(b->s), ==, 0);
+	g_assert_true(wait_sdp(b, before + 1, 3000));
+	g_assert_false(b->failed);
+	rc = ars_media_session_set_remote(a->s, b->sdp, false, &err);
+	if (rc != 0)
+		g_error("A refused the answer: %s", err);
+	return g_strdup(b->sdp);
+}
+
+/* A re-offers; then exchange(). */
+static char *reoffer(struct side *a, struct side *b, char *(*edit)(const char *sdp, const void *arg),
+                     const void *arg)
+{
+	g_assert_cmpint(ars_media_session_offer(a->s), ==, 0);
+	return exchange(a, b, edit, arg);
+}
+
+static char *edit_opus_to_pcmu(const char *sdp, const void *arg)
+{
+	return opus_to_pcmu(sdp);
+}
+
+static char *edit_direction(const char *sdp, const void *arg)
+{
+	return with_direction(sdp, arg);
+}
+
+/* Samples received by x since the last call (the tap counts them). */
+static size_t take_seen(struct side *x)
+{
+	g_mutex_lock(&x->lock);
+	size_t n = x->seen;
+	x->seen = 0;
+	g_mutex_unlock(&x->lock);
+	return n;
+}
+
+static void both_hear(struct side *a, struct side *b)
+{
+	spin(500); /* the jitter buffers settle on the new stream */
+	g_assert_true(capture(a, b, CAPTURE_RATE / 2, 5000));
+	tones_ok(a, 880, 440);
+	tones_ok(b, 440, 880);
+}
+
+/* The far end changes the codec, holds (sendonly, inactive) past the
+ * no-media watchdog, resumes and refreshes; tones both ways after each
+ * step that has audio. */
+static void test_far_reoffers(void)
+{
+	struct side a, b;
+	side_new(&a, "A", "tone:440", NULL);
+	side_new(&b, "B", "tone:880", NULL);
+	connect_pair(&a, &b);
+	g_assert_cmpstr(b.codec, ==, "opus");
+	both_hear(&a, &b);
+
+	/* codec change: A's re-offer has PCMU instead of Opus; both switch on
+	 * the same m-line and DTLS roles */
+	g_autofree char *ans = reoffer(&a, &b, edit_opus_to_pcmu, NULL);
+	g_assert_cmpstr(b.codec, ==, "PCMU");
+	g_assert_cmpint(b.payload, ==, 0);
+	g_assert_nonnull(strstr(ans, "m=audio "));
+	g_assert_null(strstr(ans, "opus"));
+	g_assert_nonnull(strstr(ans, "a=setup:active"));
+	g_assert_nonnull(strstr(ans, "a=sendrecv"));
+	spin(200);
+	g_assert_cmpstr(a.codec, ==, "PCMU");
+	both_hear(&a, &b);
+	g_test_message("codec change Opus -> PCMU: audio both ways");
+
+	/* A holds B (sendonly): B answers recvonly and stops sending */
+	g_clear_pointer(&ans, g_free);
+	ans = reoffer(&a, &b, edit_direction, "sendonly");
+	g_assert_nonnull(strstr(ans, "a=recvonly"));
+	spin(1000);
+	take_seen(&a);
+	spin(1000);
+	size_t a_heard = take_seen(&a);
+	g_assert_true(capture(&b, NULL, CAPTURE_RATE / 2, 3000));
+	tones_ok(&b, 440, 880);
+	g_test_message("on hold (sendonly): A received %zu samples in 1 s", a_heard);
+	g_assert_cmpuint(a_heard, <, CAPTURE_RATE / 10);
+
+	/* inactive, past the watchdog (5 s without RTP): nobody fails */
+	g_clear_pointer(&ans, g_free);
+	ans = reoffer(&a, &b, edit_direction, "inactive");
+	g_assert_nonnull(strstr(ans, "a=inactive"));
+	spin(1000);
+	take_seen(&a);
+	take_seen(&b);
+	spin(6500);
+	size_t heard_a = take_seen(&a), heard_b = take_seen(&b);
+	g_test_message("inactive for 6.5 s: A received %zu samples, B %zu", heard_a, heard_b);
+	g_assert_false(a.failed || b.failed);
+	g_assert_cmpuint(heard_a, <, CAPTURE_RATE / 10);
+	g_assert_cmpuint(heard_b, <, CAPTURE_RATE / 10);
+
+	/* resume: sendrecv, audio both ways again */
+	g_clear_pointer(&ans, g_free);
+	ans = reoffer(&a, &b, NULL, NULL);
+	g_assert_nonnull(strstr(ans, "a=sendrecv"));
+	both_hear(&a, &b);
+	guint64 v = origin_version(ans);
+
+	/* session refresh: the same offer again, the same answer (version too) */
+	g_autofree char *again = reoffer(&a, &b, NULL, NULL);
+	g_assert_cmpuint(origin_version(again), ==, v);
+	g_assert_cmpstr(b.codec, ==, "PCMU");
+	both_hear(&a, &b);
+	g_assert_false(a.failed || b.failed);
+	side_clear(&a);
+	side_clear(&b);
+}
+
+/* Our own hold: A's re-offer says sendonly and A stops sending, B answers
+ * recvonly and stops too; a refused resume puts A back on hold (the
+ * session as it was); the next resume brings audio both ways. */
+static void test_own_hold(void)
+{
+	struct side a, b;
+	side_new(&a, "A", "tone:440", NULL);
+	side_new(&b, "B", "tone:880", NULL);
+	g_assert_cmpint(ars_media_session_hold(a.s, true), ==, -EPROTO); /* no call yet */
+	connect_pair(&a, &b);
+	both_hear(&a, &b);
+
+	g_assert_cmpint(ars_media_session_hold(a.s, true), ==, 0);
+	g_autofree char *ans = exchange(&a, &b, NULL, NULL);
+	g_assert_nonnull(strstr(a.sdp, "a=sendonly"));
+	g_assert_nonnull(strstr(ans, "a=recvonly"));
+	spin(1000);
+	take_seen(&a);
+	take_seen(&b);
+	spin(1500);
+	size_t heard_a = take_seen(&a), heard_b = take_seen(&b);
+	g_test_message("A holds: A received %zu samples in 1.5 s, B %zu", heard_a, heard_b);
+	g_assert_cmpuint(heard_a, <, CAPTURE_RATE / 10);
+	g_assert_cmpuint(heard_b, <, CAPTURE_RATE / 10);
+
+	/* resume, refused (a non-2xx to the re-INVITE): back on hold */
+	g_assert_cmpint(ars_media_session_hold(a.s, false), ==, 0);
+	g_assert_true(wait_sdp(&a, 3, 3000));
+	g_assert_nonnull(strstr(a.sdp, "a=sendrecv"));
+	g_assert_cmpint(ars_media_session_offer_refused(a.s), ==, 0);
+	g_assert_cmpint(ars_media_session_offer_refused(a.s), ==, -EPROTO);
+	spin(1000);
+	take_seen(&b);
+	spin(1000);
+	heard_b = take_seen(&b);
+	g_test_message("resume refused: B received %zu samples in 1 s", heard_b);
+	g_assert_cmpuint(heard_b, <, CAPTURE_RATE / 10);
+	g_assert_false(a.failed || b.failed);
+
+	/* resume for real */
+	g_assert_cmpint(ars_media_session_hold(a.s, false), ==, 0);
+	g_clear_pointer(&ans, g_free);
+	ans = exchange(&a, &b, NULL, NULL);
+	g_assert_nonnull(strstr(a.sdp, "a=sendrecv"));
+	g_assert_nonnull(strstr(ans, "a=sendrecv"));
+	both_hear(&a, &b);
+	g_assert_false(a.failed || b.failed);
 	side_clear(&a);
 	side_clear(&b);
 }
@@ -879,6 +1117,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/media/loop/pcma", test_pcma);
 	g_test_add_func("/media/loop/answerer-choice", test_answerer_choice);
 	g_test_add_func("/media/loop/reoffer", test_reoffer);
+	g_test_add_func("/media/loop/far-reoffers", test_far_reoffers);
+	g_test_add_func("/media/loop/own-hold", test_own_hold);
 	g_test_add_func("/media/loop/captured-offers", test_captured_offers);
 	g_test_add_func("/media/loop/bad-remote", test_bad_remote);
 	g_test_add_func("/media/loop/ice-failure", test_ice_failure);

@@ -201,7 +201,34 @@ static void test_remote_direction(void)
 	g_assert_nonnull(ars_sdp_attr(hold, 0, "sendonly"));
 }
 
-/* Fix-up 2: our o= line, id fixed per session, version +1 each time. */
+/* Hold in the SDP text: setting a section's direction, answering one,
+ * intersecting two. */
+static void test_set_direction(void)
+{
+	g_autoptr(ars_sdp) sdp = from_text("v=0\r\na=sendrecv\r\nm=audio 5 RTP/AVP 0\r\na=sendonly\r\n"
+	                                   "a=recvonly\r\na=rtpmap:0 PCMU/8000\r\n");
+	ars_sdp_set_direction(sdp, 0, ARS_SDP_DIR_INACTIVE);
+	g_assert_cmpint(ars_sdp_direction(sdp, 0), ==, ARS_SDP_DIR_INACTIVE);
+	g_assert_cmpint(count_prefix(sdp, "a=sendonly"), ==, 0);
+	g_assert_cmpint(count_prefix(sdp, "a=recvonly"), ==, 0);
+	g_assert_cmpint(count_prefix(sdp, "a=sendrecv"), ==, 1); /* session level stays */
+	/* already so: nothing moves */
+	g_autofree char *before = ars_sdp_print(sdp);
+	ars_sdp_set_direction(sdp, 0, ARS_SDP_DIR_INACTIVE);
+	g_autofree char *after = ars_sdp_print(sdp);
+	g_assert_cmpstr(before, ==, after);
+	ars_sdp_set_direction(sdp, 3, ARS_SDP_DIR_SENDONLY); /* no such section */
+	g_assert_cmpint(ars_sdp_dir_answer(ARS_SDP_DIR_SENDONLY), ==, ARS_SDP_DIR_RECVONLY);
+	g_assert_cmpint(ars_sdp_dir_answer(ARS_SDP_DIR_RECVONLY), ==, ARS_SDP_DIR_SENDONLY);
+	g_assert_cmpint(ars_sdp_dir_answer(ARS_SDP_DIR_INACTIVE), ==, ARS_SDP_DIR_INACTIVE);
+	g_assert_cmpint(ars_sdp_dir_answer(ARS_SDP_DIR_SENDRECV), ==, ARS_SDP_DIR_SENDRECV);
+	g_assert_cmpint(ars_sdp_dir_both(ARS_SDP_DIR_SENDONLY, ARS_SDP_DIR_SENDRECV), ==, ARS_SDP_DIR_SENDONLY);
+	g_assert_cmpint(ars_sdp_dir_both(ARS_SDP_DIR_SENDONLY, ARS_SDP_DIR_RECVONLY), ==, ARS_SDP_DIR_INACTIVE);
+	g_assert_cmpint(ars_sdp_dir_both(ARS_SDP_DIR_SENDRECV, ARS_SDP_DIR_RECVONLY), ==, ARS_SDP_DIR_RECVONLY);
+}
+
+/* Fix-up 2: our o= line, id fixed per session, version +1 for each changed
+ * description. */
 static void test_origin(void)
 {
 	struct ars_sdp_origin o;
@@ -210,15 +237,27 @@ static void test_origin(void)
 	g_assert_cmpuint(o.sess_id, <, G_GUINT64_CONSTANT(1) << 62);
 	g_autoptr(ars_sdp) sdp = load("webrtcbin-offer.sdp");
 	ars_sdp_fix_connection(sdp);
-	ars_sdp_set_origin(sdp, &o);
+	ars_sdp_set_origin(sdp, &o, NULL);
 	g_autofree char *want1 =
 	    g_strdup_printf("o=- %" G_GUINT64_FORMAT " 1 IN IP4 192.0.2.2", (guint64)o.sess_id);
 	g_assert_true(has_line(sdp, want1));
-	ars_sdp_set_origin(sdp, &o);
+	ars_sdp_set_origin(sdp, &o, NULL);
 	g_autofree char *want2 =
 	    g_strdup_printf("o=- %" G_GUINT64_FORMAT " 2 IN IP4 192.0.2.2", (guint64)o.sess_id);
 	g_assert_true(has_line(sdp, want2));
 	g_assert_cmpint(count_prefix(sdp, "o="), ==, 1);
+	/* a session refresh: the same description (webrtcbin's own o= line
+	 * aside) keeps version 2; a changed one (hold) gets 3 */
+	g_autoptr(ars_sdp) same = load("webrtcbin-offer.sdp");
+	ars_sdp_fix_connection(same);
+	ars_sdp_set_origin(same, &o, sdp);
+	g_assert_true(has_line(same, want2));
+	g_autoptr(ars_sdp) held = from_text("v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\nm=audio 5 RTP/AVP 0\r\n"
+	                                    "c=IN IP4 192.0.2.2\r\na=sendonly\r\n");
+	ars_sdp_set_origin(held, &o, sdp);
+	g_autofree char *want3 =
+	    g_strdup_printf("o=- %" G_GUINT64_FORMAT " 3 IN IP4 192.0.2.2", (guint64)o.sess_id);
+	g_assert_true(has_line(held, want3));
 	/* two sessions do not share an id */
 	struct ars_sdp_origin other;
 	ars_sdp_origin_init(&other);
@@ -392,6 +431,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/media/sdp/connection/no-candidate", test_connection_no_candidate);
 	g_test_add_func("/media/sdp/copy-candidates", test_copy_candidates);
 	g_test_add_func("/media/sdp/remote-direction", test_remote_direction);
+	g_test_add_func("/media/sdp/set-direction", test_set_direction);
 	g_test_add_func("/media/sdp/origin", test_origin);
 	g_test_add_func("/media/sdp/telephone-event/added", test_telephone_event_added);
 	g_test_add_func("/media/sdp/telephone-event/cases", test_telephone_event_cases);

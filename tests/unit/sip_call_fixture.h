@@ -13,6 +13,10 @@ struct fake_media {
 	int offers, answers, set_answers;
 	char *remote_answer, *remote_offer;
 	bool fail_answer;
+	int hold_offers, refused;
+	bool defer_answer; /* keep the answer until the test calls deferred() */
+	ars_call_sdp_h *deferred;
+	void *deferred_arg;
 };
 
 static void media_offer(void *m, ars_call_sdp_h *ready, void *arg)
@@ -28,6 +32,11 @@ static void media_answer(void *m, const char *offer, ars_call_sdp_h *ready, void
 	fm->answers++;
 	g_free(fm->remote_offer);
 	fm->remote_offer = g_strdup(offer);
+	if (fm->defer_answer) {
+		fm->deferred = ready;
+		fm->deferred_arg = arg;
+		return;
+	}
 	ready(fm->fail_answer ? NULL : ANSWER, fm->fail_answer ? "no common codec" : NULL, arg);
 }
 
@@ -40,7 +49,23 @@ static bool media_set_answer(void *m, const char *answer, const char **error)
 	return true;
 }
 
-static const struct ars_call_media_ops ops = {media_offer, media_answer, media_set_answer};
+#define HOLD_OFFER OFFER "a=sendonly\r\n"
+
+static void media_hold_offer(void *m, bool hold, ars_call_sdp_h *ready, void *arg)
+{
+	struct fake_media *fm = m;
+	fm->hold_offers++;
+	ready(hold ? HOLD_OFFER : OFFER, NULL, arg);
+}
+
+static void media_offer_refused(void *m)
+{
+	struct fake_media *fm = m;
+	fm->refused++;
+}
+
+static const struct ars_call_media_ops ops = {media_offer, media_answer, media_set_answer, media_hold_offer,
+					      media_offer_refused};
 
 struct fixture {
 	struct fake_clock clock;

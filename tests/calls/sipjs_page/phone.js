@@ -31,6 +31,8 @@
 //   setCodecs(['PCMU'], events)  offer/answer only these codecs (null: all),
 //                         telephone-event unless events is false
 //   sendDtmf('12#')       RFC 4733 events on the current call
+//   reinvite({hold})      re-INVITE on the established call (hold: a=sendonly)
+//                         -> {status, reason, sdp} of the final response
 //
 // Audio: getUserMedia asks for echoCancellation/noiseSuppression/
 // autoGainControl off (a steady tone is otherwise suppressed). Remote audio
@@ -417,6 +419,29 @@ phone.hangup = async () => {
   else if (phone.direction === 'out') await s.cancel();
   else await s.reject({ statusCode: 603 });
   return null;
+};
+
+// -------------------------------------------------------------- re-INVITE
+// phone.reinvite({hold}) sends a re-INVITE on the established call: hold
+// true offers a=sendonly (SIP.js's own hold: our tracks disabled too),
+// false sendrecv; the codec restriction of setCodecs applies. Resolves with
+// the final response: {status, reason, sdp}.
+phone.reinvite = async ({ hold = false } = {}) => {
+  const s = session;
+  if (!s || s.state !== SessionState.Established) throw new Error('no established call');
+  note('reinvite', { hold, codecs });
+  return new Promise((resolve, reject) => {
+    const done = (resp) => {
+      const m = resp.message;
+      note('reinvite final', `${m.statusCode} ${m.reasonPhrase}`);
+      resolve({ status: m.statusCode, reason: m.reasonPhrase, sdp: m.body || null });
+    };
+    s.invite({
+      sessionDescriptionHandlerOptions: Object.assign({}, SDH_OPTIONS, { hold }),
+      sessionDescriptionHandlerModifiers: modifiers(),
+      requestDelegate: { onAccept: done, onReject: done },
+    }).catch(reject);
+  });
 };
 
 // ------------------------------------------------------------------ audio
