@@ -410,6 +410,8 @@ static struct ars_sip_msg *response(struct ars_call *c, struct ars_sip_stxn *st,
 		ars_sip_msg_add(resp, "Contact", c->env.contact);
 		ars_sip_msg_add(resp, "Allow", ALLOW);
 		ars_sip_msg_add(resp, "Supported", ARS_SIP_CALL_SUPPORTED);
+	} else if (status == 501) {
+		ars_sip_msg_add(resp, "Allow", ALLOW); /* what we do take */
 	}
 	ars_sip_msg_add(resp, "User-Agent", "arsphone/" ARS_VERSION);
 	if (sdp)
@@ -715,6 +717,10 @@ bool ars_call_take_request(struct ars_call *c, struct ars_sip_stxn *st, const st
 		c->reoffer_st = st;
 		g_autofree char *offer = g_strndup(req->body, req->body_len);
 		c->ops->answer(c->media, offer, on_reoffer_answer, c);
+	} else if ((strcmp(req->method, "INVITE") == 0 || strcmp(req->method, "UPDATE") == 0) &&
+		   req->body_len) {
+		/* a new offer before the call is established (an early UPDATE) */
+		reply(c, st, 488, "Not Acceptable Here", NULL);
 	} else if (strcmp(req->method, "INVITE") == 0 && c->local_sdp) {
 		/* Without an offer: ours is the session we have. */
 		reply(c, st, 200, "OK", c->local_sdp);
@@ -723,7 +729,8 @@ bool ars_call_take_request(struct ars_call *c, struct ars_sip_stxn *st, const st
 	} else if (strcmp(req->method, "OPTIONS") == 0) {
 		reply(c, st, 200, "OK", NULL);
 	} else {
-		reply(c, st, 488, "Not Acceptable Here", NULL);
+		/* INFO, REFER, MESSAGE, NOTIFY...: not for this phone */
+		reply(c, st, 501, "Not Implemented", NULL);
 	}
 	return true;
 }

@@ -144,7 +144,8 @@ static char *answered_incoming(struct fixture *f)
 /* In-dialog requests without an offer: OPTIONS (a keep-alive or a
  * capability query) gets 200 with Allow; an offerless re-INVITE gets our
  * current session as the offer; an UPDATE without a body (session timer)
- * gets 200. The call goes on. */
+ * gets 200; INFO (a method we do not take) gets 501 with Allow. The call
+ * goes on. */
 static void test_in_dialog_no_offer(struct fixture *f, gconstpointer data)
 {
 	g_autofree char *tag = answered_incoming(f);
@@ -170,6 +171,14 @@ static void test_in_dialog_no_offer(struct fixture *f, gconstpointer data)
 	g_assert_cmpint(last(f)->status, ==, 200);
 	g_assert_cmpstr(last(f)->cseq_method, ==, "UPDATE");
 	g_assert_cmpuint(last(f)->body_len, ==, 0);
+	g_assert_cmpstr(last_state(f), ==, "established");
+
+	/* a method this phone does not take in a dialog: 501 with what it does */
+	g_autoptr(ArsSipMsg) info = in_dialog("INFO", "z9hG4bKinf", 14, tag, NULL);
+	ars_sip_txns_recv(f->txns, info);
+	g_assert_cmpint(last(f)->status, ==, 501);
+	g_assert_cmpstr(last(f)->cseq_method, ==, "INFO");
+	g_assert_nonnull(ars_sip_msg_get(last(f), "Allow"));
 	g_assert_cmpstr(last_state(f), ==, "established");
 }
 
