@@ -31,6 +31,7 @@ sys.path.insert(0, str(REPO / "tests" / "api"))
 import certs as certs_mod  # noqa: E402
 from kamailio import Kamailio, stop_packaged_service  # noqa: E402
 from daemon import free_port  # noqa: E402
+import memstats  # noqa: E402  (bench/memstats.py: PSS, USS)
 
 TARGET_MS = 300
 PSS_TARGET_MB = 10
@@ -69,22 +70,6 @@ def start(binary, data_dir, port):
 def stop(proc):
     proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=10)
-
-
-def smaps_pss_mb(pid):
-    with open("/proc/%d/smaps_rollup" % pid) as f:
-        for line in f:
-            if line.startswith("Pss:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def threads(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("Threads:"):
-                return int(line.split()[1])
-    return -1
 
 
 def main():
@@ -140,7 +125,7 @@ def main():
         while state(port, token) != "registered":
             time.sleep(0.01)
         time.sleep(2)
-        pss, nthreads = smaps_pss_mb(proc.pid), threads(proc.pid)
+        mem = memstats.footprint(proc.pid)
         stop(proc)
     finally:
         kam.close()
@@ -153,8 +138,7 @@ def main():
     print("  median %7.1f ms   target < %d ms" % (statistics.median(times), TARGET_MS))
     print("  p90    %7.1f ms   target < %d ms" % (p90, TARGET_MS))
     print("registered, idle 2 s:")
-    print("  PSS    %7.2f MB   target < %d MB" % (pss, PSS_TARGET_MB))
-    print("  threads %d" % nthreads)
+    memstats.print_footprint(mem, PSS_TARGET_MB)
     return 0
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "api"))
 from daemon import WebSocket  # noqa: E402  (shared minimal RFC 6455 client)
+import memstats  # noqa: E402  (bench/memstats.py: PSS, USS)
 
 READY_RE = re.compile(rb"http://127\.0\.0\.1:(\d+)/#token=([0-9a-fA-F]+)")
 STARTUP_TARGET_MS = 50
@@ -109,7 +110,7 @@ def pct(values, p):
 
 
 def idle_footprint(binary, data_dir):
-    """(PSS MB, threads, VmRSS MB) after 2 s idle with one event client."""
+    """(memstats.footprint, accounts) after 2 s idle with one event client."""
     proc = spawn(binary, data_dir, 0)
     try:
         port, token = read_ready(proc)
@@ -118,18 +119,8 @@ def idle_footprint(binary, data_dir):
             hello = ws.recv_json()
             assert hello["type"] == "hello", hello
             time.sleep(2)
-            pss = rss = threads = None
-            with open("/proc/%d/smaps_rollup" % proc.pid) as f:
-                for line in f:
-                    if line.startswith("Pss:"):
-                        pss = int(line.split()[1]) / 1024
-            with open("/proc/%d/status" % proc.pid) as f:
-                for line in f:
-                    if line.startswith("Threads:"):
-                        threads = int(line.split()[1])
-                    elif line.startswith("VmRSS:"):
-                        rss = int(line.split()[1]) / 1024
-            return pss, threads, rss, hello["status"]["accounts"]
+            mem = memstats.footprint(proc.pid)
+            return mem, hello["status"]["accounts"]
         finally:
             ws.close()
     finally:
@@ -171,7 +162,7 @@ def main():
 
         times = [time_to_status(args.binary, data_dir, token) * 1000
                  for _ in range(args.runs)]
-        pss, threads, rss, accounts = idle_footprint(args.binary, data_dir)
+        mem, accounts = idle_footprint(args.binary, data_dir)
         states = ", ".join(a["registration"]["state"] for a in accounts)
     except RuntimeError as exc:
         sys.exit("bench failed: %s" % exc)
@@ -189,9 +180,7 @@ def main():
     print("  min %.1f ms, max %.1f ms" % (min(times), max(times)))
     print("idle 2 s, %d account (registration: %s; its server is a closed "
           "loopback port), 1 event WebSocket client:" % (len(accounts), states))
-    print("  PSS    %7.2f MB   target < %d MB" % (pss, PSS_TARGET_MB))
-    print("  VmRSS  %7.2f MB" % rss)
-    print("  threads %d" % threads)
+    memstats.print_footprint(mem, PSS_TARGET_MB)
 
 
 if __name__ == "__main__":
