@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Reliable provisional responses (RFC 3262, 100rel/PRACK) between arsphone
-and SIP.js in Chromium, through the lab's Kamailio and rtpengine (see
-test_arsphone_calls.py for the lab and the tones: arsphone sends 440 Hz and
+and SIP.js in Chromium, through the lab's Kamailio and rtpengine (the lab,
+the tones and the helpers are lab_case.py's: arsphone sends 440 Hz and
 records what it hears, SIP.js sends 880 Hz and analyses what it hears).
 
 SIP.js (506) registers with sipExtension100rel Required (phone.js
@@ -29,10 +29,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import test_arsphone_calls as base              # noqa: E402  (not its class: its tests would run here)
-from arsphone import sip_trace_messages          # noqa: E402  (tests/interop, via lab)
-
-OURS = base.OURS
+from lab_case import LabCase                      # noqa: E402
 
 
 def header(text, name):
@@ -46,38 +43,11 @@ def cseq(text):
     return (int(m.group(1)), m.group(2)) if m else (None, None)
 
 
-class Arsphone100rel(unittest.TestCase):
-    """The lab, arsphone and its helpers are test_arsphone_calls.py's
-    (borrowed, so that its own tests do not run here)."""
-    lab = None
+class Arsphone100rel(LabCase):
+    """LabCase's lab, with SIP.js requiring 100rel."""
     peer_options = {"rel100": "required"}
-    setUpClass = classmethod(base.ArsphoneCalls.setUpClass.__func__)
-    tearDownClass = classmethod(base.ArsphoneCalls.tearDownClass.__func__)
-    api = base.ArsphoneCalls.api
-    wait_call = base.ArsphoneCalls.wait_call
-    wait_incoming = base.ArsphoneCalls.wait_incoming
-    check_sipjs_heard_us = base.ArsphoneCalls.check_sipjs_heard_us
-    check_arsphone_heard_them = base.ArsphoneCalls.check_arsphone_heard_them
-    run = base.ArsphoneCalls.run
-
-    def setUp(self):
-        self.trace_mark = len(self.d.log_text())
-        self.addCleanup(self.hang_up_leftovers)
-
-    def hang_up_leftovers(self):
-        for c in self.api("GET", "/api/v1/calls", expect=200)["calls"]:
-            if c["state"] != "ended":
-                with self.lab.ns.entered():
-                    self.d.api("POST", "/api/v1/calls/%d/hangup" % c["id"])
 
     # ------------------------------------------------------------ helpers
-    def trace(self):
-        return sip_trace_messages(self.d.log_text()[self.trace_mark:])
-
-    def traced(self, direction, start):
-        return [t for d, t in self.trace()
-                if d == direction and t.startswith(start)]
-
     def peer_lines(self, direction, prefix):
         snap = self.peer.snapshot()
         return [(line, cs) for _, d, line, cs in snap["sip"]
@@ -120,28 +90,21 @@ class Arsphone100rel(unittest.TestCase):
         self.assertTrue(self.peer_lines("out", "PRACK "), self.peer.snapshot())
         self.peer.wait("phone.state === 'ringing'", 10)
 
-        self.api("POST", "/api/v1/calls/%d/answer" % incoming["id"], expect=200)
+        self.post(incoming["id"], "answer")
         self.wait_call(incoming["id"], ("established",))
-        self.peer.wait("phone.state === 'established'", 15)
-        self.peer.wait("phone.times.media !== undefined", 15)
+        self.wait_peer_media()
         # the 200 to the INVITE went out only after the PRACK was answered
         oks = [cseq(t) for d, t in self.trace()
                if d == "sent" and t.startswith("SIP/2.0 200 ")]
         self.assertLess(oks.index(cseq(prack)), oks.index((inv_cseq, "INVITE")),
                         oks)
-        self.check_sipjs_heard_us()
-        time.sleep(1.5)
-        self.peer.hangup()
-        ended = self.wait_call(incoming["id"], ("ended",))
-        self.assertEqual(ended["end"]["by"], "remote", ended)
-        self.check_arsphone_heard_them()
+        self.talk_then_hang_up(incoming["id"], "remote")
         # no 481/5xx anywhere in the call
         self.assertFalse([t for d, t in self.trace()
                           if re.match(r"SIP/2.0 (481|5\d\d) ", t)], self.trace())
 
     def test_b_arsphone_calls_sipjs_with_reliable_183(self):
-        call = self.api("POST", "/api/v1/calls",
-                        {"account_id": self.acc["id"], "to": "506"}, expect=201)
+        call = self.dial("506")
         invite = self.wait_for("our INVITE", lambda: self.traced(
             "sent", "INVITE "))[-1]
         supported = [s.strip() for s in (header(invite, "Supported") or "").split(",")]
@@ -170,19 +133,12 @@ class Arsphone100rel(unittest.TestCase):
         self.peer.wait("phone.state === 'incoming'", 10)
         self.peer.answer()
         self.wait_call(call["id"], ("established",))
-        self.peer.wait("phone.state === 'established'", 15)
-        self.peer.wait("phone.times.media !== undefined", 15)
+        self.wait_peer_media()
         # one PRACK for each reliable provisional (same RSeq counts once)
         rseqs = {header(t, "RSeq") for t in self.traced("received", "SIP/2.0 18")
                  if "100rel" in (header(t, "Require") or "")}
         self.assertEqual(len(self.traced("sent", "PRACK ")), len(rseqs), self.trace())
-        self.check_sipjs_heard_us()
-        time.sleep(1.5)
-        self.api("POST", "/api/v1/calls/%d/hangup" % call["id"], expect=200)
-        ended = self.wait_call(call["id"], ("ended",))
-        self.assertEqual(ended["end"]["by"], "local", ended)
-        self.peer.wait("phone.state === 'ended'", 15)
-        self.check_arsphone_heard_them()
+        self.talk_then_hang_up(call["id"], "local")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,9 @@ rtpengine, inside the lab's network namespace (see netns.py).
 
 arsphone (505) sends a 440 Hz tone (--audio-in tone:440) and writes what it
 receives to a WAV (--audio-out file:…); SIP.js (506) sends 880 Hz and
-analyses what it receives. Each side must hear the other's tone.
+analyses what it receives. Each side must hear the other's tone. That
+fixture and the helpers are lab_case.py's (LabCase), shared with the other
+test_arsphone_* files.
 
 Every test checks both ends: arsphone through its API (GET
 /api/v1/calls/{id}: state, end.code, end.reason, end.by; codec) and its
@@ -31,7 +33,6 @@ the SIP lines it saw). Covered (api.md "Calls", issue 4 "Tests"):
 Run (root): ARSPHONE_BIN=build/arsphone python3 tests/calls/test_arsphone_calls.py
 """
 
-import json
 import os
 import re
 import signal
@@ -42,284 +43,29 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import tones                                      # noqa: E402
-from lab import CallLab, missing_requirements    # noqa: E402
-from arsphone import sip_trace_messages          # noqa: E402  (tests/interop, via lab)
+from lab_case import LabCase                      # noqa: E402
 
-OURS, THEIRS = 440, 880
-ACTIVE = ("dialing", "ringing", "incoming", "early", "established")
 # arsphone's own limit for connecting media (media/session.h
 # connect_timeout_ms, 10 s) is the only media timeout it has; a cut media
 # path mid-call must end the call within it (plus signalling slack).
 MEDIA_TIMEOUT_S = 10
 
 
-class ArsphoneCalls(unittest.TestCase):
-    lab = None
-    peer_options = {}   # SipJsPhone.register options (test_arsphone_100rel)
+class ArsphoneCalls(LabCase):
+    """The lab, arsphone with its tones and the helpers are LabCase's
+    (lab_case.py)."""
 
-    @classmethod
-    def setUpClass(cls):
-        why = missing_requirements()
-        if why:
-            raise RuntimeError("the call lab cannot run here: " + why)
-        if not os.environ.get("ARSPHONE_BIN"):
-            raise RuntimeError("set ARSPHONE_BIN")
-        cls.lab = CallLab().start()
-        try:
-            cls.wav = os.path.join(cls.lab.dir, "arsphone-heard.wav")
-            cls.d = cls.lab.start_arsphone(args=["--audio-in", "tone:%d" % OURS,
-                                                 "--audio-out", "file:" + cls.wav])
-            with cls.lab.ns.entered():
-                cls.acc = cls.d.create_account(**cls.lab.arsphone_account("505"))
-                cls.d.wait(cls.acc["id"], "registered", timeout=15)
-            cls.peer = cls.lab.phone("sipjs", THEIRS)
-            cls.peer.register("506", "secret506", cls.lab.kam.wss_url(),
-                              **cls.peer_options)
-            cls.peer.user = "506"
-        except BaseException:
-            sys.stderr.write(cls.lab.report())
-            cls.lab.close()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        if cls.lab:
-            cls.lab.close()
-
-    def run(self, result=None):
-        before = len(result.failures) + len(result.errors) if result else 0
-        out = unittest.TestCase.run(self, result)  # (borrowed by test_arsphone_100rel)
-        if result and len(result.failures) + len(result.errors) > before:
-            sys.stderr.write("\n==== %s failed: lab logs ====\n%s\n"
-                             % (self.id(), self.lab.report()))
-            sys.stderr.write("sipjs: %s\n" % json.dumps(self.peer.snapshot()))
-        return out
-
-    # ------------------------------------------------------------ helpers
-    def api(self, method, path, body=None, expect=None):
-        with self.lab.ns.entered():
-            return self.d.api(method, path, body, expect=expect).json
-
-    def wait_call(self, call_id, states, timeout=15):
-        deadline = time.monotonic() + timeout
-        while True:
-            call = self.api("GET", "/api/v1/calls/%d" % call_id, expect=200)
-            if call["state"] in states:
-                return call
-            if time.monotonic() > deadline:
-                raise AssertionError("call %d is %s, not %s: %s"
-                                     % (call_id, call["state"], states, call))
-            time.sleep(0.05)
-
-    def setUp(self):
-        # the SIP.js phone is shared: leave it in no call from an earlier test
-        if self.peer.state in ("incoming", "ringing", "early", "established", "dialing"):
-            try:
-                self.peer.hangup()
-            except Exception:
-                pass
-        # nor arsphone (an earlier test may have failed half-way)
-        for c in self.api("GET", "/api/v1/calls", expect=200)["calls"]:
-            if c["state"] != "ended":
-                with self.lab.ns.entered():
-                    self.d.api("POST", "/api/v1/calls/%d/hangup" % c["id"])
-                try:
-                    self.wait_call(c["id"], ("ended",), 10)
-                except AssertionError:
-                    pass
-        self.peer.set_codecs(None)
-        self.trace_mark = len(self.d.log_text())
-
-    def check_sipjs_heard_us(self):
-        heard, own = self.peer.detect_tone([OURS, THEIRS], ms=1500)
-        self.assertGreater(heard["snr_db"], 30, (heard, own))
-        self.assertAlmostEqual(heard["peak_hz"], OURS, delta=15, msg=heard)
-
-    def check_arsphone_heard_them(self):
-        """arsphone's --audio-out file is complete once its call ended."""
-        deadline = time.monotonic() + 5
-        while True:
-            theirs = tones.detect_in_wav(self.wav, THEIRS, skip_s=0.5)
-            if theirs["blocks"] or time.monotonic() > deadline:
-                break
-            time.sleep(0.1)
-        ours = tones.detect_in_wav(self.wav, OURS, skip_s=0.5)
-        self.assertGreater(theirs["duration_s"], 1.0, theirs)
-        self.assertTrue(tones.tone_present(theirs), (theirs, ours))
-        self.assertLess(ours["level_db"], theirs["level_db"] - 20, (theirs, ours))
-
-    # -------------------------------------------------------------- tests
+    # ----------------------------------------------------- two-way audio
     def test_1_arsphone_calls_sipjs(self):
-        call = self.api("POST", "/api/v1/calls",
-                        {"account_id": self.acc["id"], "to": "506"}, expect=201)
-        self.assertEqual(call["direction"], "out")
-        self.peer.wait("phone.state === 'incoming'", 15)
-        self.wait_call(call["id"], ("ringing", "early"))
-        self.peer.answer()
-        self.wait_call(call["id"], ("established",))
-        self.peer.wait("phone.times.media !== undefined", 15)
+        call = self.established_out()
         # the codec is reported by the media layer once it applied the answer
-        est = self.api("GET", "/api/v1/calls/%d" % call["id"], expect=200)
+        est = self.get_call(call["id"])
         self.assertIn(est["codec"], ("opus", "OPUS", "PCMU", "PCMA"), est)
-        self.check_sipjs_heard_us()
-        time.sleep(1.5)  # enough of their tone in our recording
-        self.api("POST", "/api/v1/calls/%d/hangup" % call["id"], expect=200)
-        ended = self.wait_call(call["id"], ("ended",))
-        self.assertEqual(ended["end"]["by"], "local", ended)
-        self.peer.wait("phone.state === 'ended'", 15)
-        self.check_arsphone_heard_them()
+        self.talk_then_hang_up(call["id"], "local")
 
     def test_2_sipjs_calls_arsphone(self):
-        self.peer.dial("505")
-        deadline = time.monotonic() + 15
-        incoming = None
-        while not incoming:
-            calls = self.api("GET", "/api/v1/calls", expect=200)["calls"]
-            incoming = next((c for c in calls if c["state"] == "incoming"), None)
-            if time.monotonic() > deadline:
-                self.fail("no incoming call: %s" % calls)
-            time.sleep(0.05)
-        self.assertEqual(incoming["direction"], "in")
-        self.assertIn("506", incoming["remote_uri"])
-        self.peer.wait("phone.state === 'ringing'", 10)
-        self.api("POST", "/api/v1/calls/%d/answer" % incoming["id"], expect=200)
-        self.wait_call(incoming["id"], ("established",))
-        self.peer.wait("phone.state === 'established'", 15)
-        self.peer.wait("phone.times.media !== undefined", 15)
-        self.check_sipjs_heard_us()
-        time.sleep(1.5)
-        self.peer.hangup()
-        ended = self.wait_call(incoming["id"], ("ended",))
-        self.assertEqual(ended["end"]["by"], "remote", ended)
-        self.check_arsphone_heard_them()
-
-    # ------------------------------------------------------ more helpers
-    def get_call(self, call_id):
-        return self.api("GET", "/api/v1/calls/%d" % call_id, expect=200)
-
-    def post(self, call_id, action, expect=200):
-        return self.api("POST", "/api/v1/calls/%d/%s" % (call_id, action),
-                        expect=expect)
-
-    def dial(self, to):
-        """POST /api/v1/calls; returns the new call (201, direction out)."""
-        call = self.api("POST", "/api/v1/calls",
-                        {"account_id": self.acc["id"], "to": to}, expect=201)
-        self.assertEqual(call["direction"], "out", call)
-        return call
-
-    def wait_incoming(self, timeout=15):
-        """The call that is ringing here (state incoming), from 506."""
-        deadline = time.monotonic() + timeout
-        while True:
-            calls = self.api("GET", "/api/v1/calls", expect=200)["calls"]
-            incoming = next((c for c in calls if c["state"] == "incoming"),
-                            None)
-            if incoming:
-                self.assertEqual(incoming["direction"], "in", incoming)
-                self.assertIn("506", incoming["remote_uri"], incoming)
-                return incoming
-            if time.monotonic() > deadline:
-                self.fail("no incoming call: %s" % calls)
-            time.sleep(0.05)
-
-    def ours_ringing_at_peer(self):
-        """arsphone calls 506; returns the call once both sides ring."""
-        call = self.dial("506")
-        self.peer.wait("phone.state === 'incoming'", 15)
-        self.assertEqual(self.peer.get("phone.incomingFrom"), "505")
-        return self.wait_call(call["id"], ("ringing", "early"))
-
-    def peer_ringing_here(self):
-        """506 calls arsphone; returns our incoming call once both ring."""
-        self.peer.dial("505")
-        incoming = self.wait_incoming()
-        self.peer.wait("phone.state === 'ringing'", 10)
-        return incoming
-
-    def established_out(self):
-        call = self.ours_ringing_at_peer()
-        self.peer.answer()
-        self.wait_call(call["id"], ("established",))
-        self.peer.wait("phone.state === 'established'", 15)
-        self.peer.wait("phone.times.media !== undefined", 15)
-        return call
-
-    def established_in(self):
-        incoming = self.peer_ringing_here()
-        self.post(incoming["id"], "answer")
-        self.wait_call(incoming["id"], ("established",))
-        self.peer.wait("phone.state === 'established'", 15)
-        self.peer.wait("phone.times.media !== undefined", 15)
-        return incoming
-
-    def ended(self, call_id, by, code, timeout=15):
-        """Our call ended with end == {code, by} and some reason text;
-        returns the call."""
-        call = self.wait_call(call_id, ("ended",), timeout)
-        end = call["end"]
-        self.assertIsInstance(end, dict, call)
-        self.assertEqual(end["by"], by, call)
-        self.assertEqual(end["code"], code, call)
-        self.assertIsInstance(end["reason"], str, call)
-        self.assertTrue(end["reason"].strip(), call)
-        self.assertIsNotNone(call["ended_at"], call)
-        return call
-
-    def peer_ended(self, by, status=None, timeout=15):
-        """The SIP.js phone's call ended (endedBy, lastStatus); returns its
-        snapshot."""
-        self.peer.wait("phone.state === 'ended'", timeout)
-        snap = self.peer.snapshot()
-        self.assertEqual(snap["endedBy"], by, snap)
-        if status is not None:
-            self.assertEqual(snap["lastStatus"], status, snap)
-        return snap
-
-    def peer_saw(self, snap, direction, prefix):
-        return [line for _, d, line, _ in snap["sip"]
-                if d == direction and line.startswith(prefix)]
-
-    def trace(self):
-        """arsphone's --sip-trace messages since this test started."""
-        return sip_trace_messages(self.d.log_text()[self.trace_mark:])
-
-    def sent(self, method):
-        return [t for d, t in self.trace()
-                if d == "sent" and t.startswith(method + " ")]
-
-    def received_final(self, status, method="INVITE"):
-        out = []
-        for d, t in self.trace():
-            if d != "received" or not t.startswith("SIP/2.0 %d " % status):
-                continue
-            m = re.search(r"^CSeq:\s*\d+\s+(\S+)", t, re.M | re.I)
-            if m and m.group(1) == method:
-                out.append(t)
-        return out
-
-    def wait_codec(self, call_id, codec, timeout=10):
-        deadline = time.monotonic() + timeout
-        while True:
-            call = self.get_call(call_id)
-            if call["codec"] == codec or time.monotonic() > deadline:
-                break
-            time.sleep(0.05)
-        self.assertEqual(call["codec"], codec, call)
-        return call
-
-    def check_peer_codec(self, mime):
-        deadline = time.monotonic() + 10
-        while True:
-            st = self.peer.stats()
-            if (st and st["codec"] and st["inbound"]
-                    and st["inbound"]["packetsReceived"] > 50):
-                break
-            if time.monotonic() > deadline:
-                break
-            time.sleep(0.2)
-        self.assertEqual((st or {}).get("codec"), mime, st)
-        return st
+        incoming = self.established_in()
+        self.talk_then_hang_up(incoming["id"], "remote")
 
     # ------------------------------------------------- hang-up, both ways
     def test_3_arsphone_calls_sipjs_callee_hangs_up(self):

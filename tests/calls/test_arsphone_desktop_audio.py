@@ -12,11 +12,11 @@ arsphone plays can be recorded, and arsphone's microphone hears it. So:
     proves both directions through the desktop's devices;
   - after the hang-up the speaker is silent;
   - our outgoing call plays the ringback (425 Hz) until SIP.js answers.
+The lab and the call helpers are lab_case.py's.
 
 Run (root): ARSPHONE_BIN=build/arsphone python3 tests/calls/test_arsphone_desktop_audio.py
 """
 
-import json
 import os
 import signal
 import sys
@@ -27,66 +27,33 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import pulse                                      # noqa: E402
 import tones                                      # noqa: E402
-from lab import CallLab, missing_requirements    # noqa: E402
-
-THEIRS = 880
+from lab_case import LabCase, THEIRS              # noqa: E402
 
 
-class DesktopAudio(unittest.TestCase):
-    lab = None
-
-    @classmethod
-    def setUpClass(cls):
-        why = missing_requirements() or pulse.missing()
-        if why:
-            raise RuntimeError("cannot run here: " + why)
-        if not os.environ.get("ARSPHONE_BIN"):
-            raise RuntimeError("set ARSPHONE_BIN")
-        cls.lab = CallLab().start()
-        try:
-            cls.pa = pulse.PulseServer(cls.lab.ns, cls.lab.dir).start()
-            cls.d = cls.lab.start_arsphone(
-                args=["--audio-in", "auto", "--audio-out", "auto"],
-                env=cls.pa.client_env())
-            with cls.lab.ns.entered():
-                cls.acc = cls.d.create_account(**cls.lab.arsphone_account("505"))
-                cls.d.wait(cls.acc["id"], "registered", timeout=15)
-            cls.peer = cls.lab.phone("sipjs", THEIRS)
-            cls.peer.register("506", "secret506", cls.lab.kam.wss_url())
-        except BaseException:
-            sys.stderr.write(cls.lab.report())
-            cls.lab.close()
-            raise
+class DesktopAudio(LabCase):
+    """LabCase's lab, with a PulseAudio server as arsphone's desktop."""
+    pa = None
 
     @classmethod
-    def tearDownClass(cls):
-        if cls.lab:
-            cls.lab.close()
+    def missing(cls):
+        return super().missing() or pulse.missing()
 
-    def run(self, result=None):
-        before = len(result.failures) + len(result.errors) if result else 0
-        out = super().run(result)
-        if result and len(result.failures) + len(result.errors) > before:
-            sys.stderr.write("\n==== %s failed: lab logs ====\n%s\npulseaudio:\n%s\n"
-                             % (self.id(), self.lab.report(), self.pa.log_text()))
-            sys.stderr.write("sipjs: %s\n" % json.dumps(self.peer.snapshot()))
-        return out
+    @classmethod
+    def arsphone_args(cls, lab_dir):
+        return ["--audio-in", "auto", "--audio-out", "auto"]
 
-    def api(self, method, path, body=None, expect=None):
-        with self.lab.ns.entered():
-            return self.d.api(method, path, body, expect=expect).json
+    @classmethod
+    def prepare(cls):
+        cls.pa = pulse.PulseServer(cls.lab.ns, cls.lab.dir).start()
 
-    def wait_call(self, pred, what, timeout=15):
-        deadline = time.monotonic() + timeout
-        while True:
-            calls = self.api("GET", "/api/v1/calls", expect=200)["calls"]
-            found = next((c for c in calls if pred(c)), None)
-            if found:
-                return found
-            if time.monotonic() > deadline:
-                self.fail("no call %s: %s" % (what, calls))
-            time.sleep(0.05)
+    @classmethod
+    def arsphone_env(cls):
+        return cls.pa.client_env()
 
+    def failure_report(self):
+        return "pulseaudio:\n%s\n" % self.pa.log_text()
+
+    # ------------------------------------------------------------ helpers
     def analyse(self, samples, seconds, freqs):
         self.assertGreater(len(samples), pulse.RATE * seconds * 0.8,
                            "the recording is short")
@@ -108,15 +75,11 @@ class DesktopAudio(unittest.TestCase):
 
     def test_1_incoming_rings_then_both_directions_through_the_desktop(self):
         rec = self.pa.recording()
-        self.peer.dial("505")
-        call = self.wait_call(lambda c: c["state"] == "incoming", "ringing here")
-        self.peer.wait("phone.state === 'ringing'", 10)
+        call = self.peer_ringing_here()
         self.assert_plays(rec, 1.2, [440, 480])
-        self.api("POST", "/api/v1/calls/%d/answer" % call["id"], expect=200)
-        self.wait_call(lambda c: c["id"] == call["id"] and c["state"] == "established",
-                       "established")
-        self.peer.wait("phone.state === 'established'", 15)
-        self.peer.wait("phone.times.media !== undefined", 15)
+        self.post(call["id"], "answer")
+        self.wait_call(call["id"], ("established",))
+        self.wait_peer_media()
         time.sleep(1.0)
         # the far end's tone on our speaker, and no ring left in it
         played = self.speaker(1.5, [THEIRS, 440, 480])
@@ -128,29 +91,23 @@ class DesktopAudio(unittest.TestCase):
         self.assertGreater(heard["snr_db"], 20, heard)
         self.assertAlmostEqual(heard["peak_hz"], THEIRS, delta=15, msg=heard)
         self.peer.hangup()
-        self.wait_call(lambda c: c["id"] == call["id"] and c["state"] == "ended",
-                       "ended")
+        self.wait_call(call["id"], ("ended",))
         self.assert_silent(1.0)
 
     def test_2_outgoing_ringback_until_answer(self):
         rec = self.pa.recording()
-        call = self.api("POST", "/api/v1/calls",
-                        {"account_id": self.acc["id"], "to": "506"}, expect=201)
-        self.peer.wait("phone.state === 'incoming'", 15)
-        self.wait_call(lambda c: c["id"] == call["id"] and c["state"] == "ringing",
-                       "ringing at the far end")
+        call = self.ours_ringing_at_peer()
+        self.assertEqual(call["state"], "ringing", call)   # no early media
         self.assert_plays(rec, 0.8, [425])
         self.peer.answer()
-        self.wait_call(lambda c: c["id"] == call["id"] and c["state"] == "established",
-                       "established")
-        self.peer.wait("phone.times.media !== undefined", 15)
+        self.wait_call(call["id"], ("established",))
+        self.wait_peer_media()
         time.sleep(1.0)
         played = self.speaker(1.5, [THEIRS, 425])
         self.assertTrue(tones.tone_present(played[0]), played)
         self.assertLess(played[1]["level_db"], played[0]["level_db"] - 30, played)
-        self.api("POST", "/api/v1/calls/%d/hangup" % call["id"], expect=200)
-        self.wait_call(lambda c: c["id"] == call["id"] and c["state"] == "ended",
-                       "ended")
+        self.post(call["id"], "hangup")
+        self.wait_call(call["id"], ("ended",))
         self.peer.wait("phone.state === 'ended'", 15)
         self.assert_silent(1.0)
 

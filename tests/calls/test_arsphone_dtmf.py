@@ -16,6 +16,7 @@ network, as the far end's IVR would read it. Covered (api.md "Calls"):
   - 409 dtmf_not_negotiated when SIP.js answers without telephone-event (4);
   - receiving: SIP.js sends digits (Chromium's RTCDTMFSender), arsphone
     reports each as a `dtmf` event on its event WebSocket (5).
+The lab and the call helpers are lab_case.py's.
 
 Run (root): ARSPHONE_BIN=build/arsphone python3 tests/calls/test_arsphone_dtmf.py
 """
@@ -30,81 +31,37 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from lab import CallLab, missing_requirements    # noqa: E402
+from lab_case import LabCase, OURS                # noqa: E402
 
 DTMF_LOG_PORT = 2290
 EVENT_DIGITS = "0123456789*#ABCD"  # RFC 4733 event codes 0-15
 
 
-class ArsphoneDtmf(unittest.TestCase):
-    lab = None
+class ArsphoneDtmf(LabCase):
+    """LabCase's lab, with rtpengine reporting DTMF to self.reports and
+    arsphone playing nothing (--audio-out null)."""
+    lab_options = {"dtmf_log_port": DTMF_LOG_PORT}
+    reports = None
 
     @classmethod
-    def setUpClass(cls):
-        why = missing_requirements()
-        if why:
-            raise RuntimeError("the call lab cannot run here: " + why)
-        if not os.environ.get("ARSPHONE_BIN"):
-            raise RuntimeError("set ARSPHONE_BIN")
-        cls.lab = CallLab(dtmf_log_port=DTMF_LOG_PORT).start()
-        try:
-            cls.reports = cls.lab.ns.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            cls.reports.bind(("127.0.0.1", DTMF_LOG_PORT))
-            cls.d = cls.lab.start_arsphone(args=["--audio-in", "tone:440",
-                                                 "--audio-out", "null"])
-            with cls.lab.ns.entered():
-                cls.acc = cls.d.create_account(**cls.lab.arsphone_account("505"))
-                cls.d.wait(cls.acc["id"], "registered", timeout=15)
-            cls.peer = cls.lab.phone("sipjs", 880)
-            cls.peer.register("506", "secret506", cls.lab.kam.wss_url())
-        except BaseException:
-            sys.stderr.write(cls.lab.report())
-            cls.lab.close()
-            raise
+    def arsphone_args(cls, lab_dir):
+        return ["--audio-in", "tone:%d" % OURS, "--audio-out", "null"]
 
     @classmethod
-    def tearDownClass(cls):
-        if cls.lab:
+    def prepare(cls):
+        cls.reports = cls.lab.ns.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        cls.reports.bind(("127.0.0.1", DTMF_LOG_PORT))
+
+    @classmethod
+    def release(cls):
+        if cls.reports:
             cls.reports.close()
-            cls.lab.close()
-
-    def run(self, result=None):
-        before = len(result.failures) + len(result.errors) if result else 0
-        out = super().run(result)
-        if result and len(result.failures) + len(result.errors) > before:
-            sys.stderr.write("\n==== %s failed: lab logs ====\n%s\n"
-                             % (self.id(), self.lab.report()))
-        return out
 
     def setUp(self):
-        if self.peer.state in ("incoming", "ringing", "early", "established", "dialing"):
-            try:
-                self.peer.hangup()
-            except Exception:
-                pass
-        for c in self.api("GET", "/api/v1/calls", expect=200)["calls"]:
-            if c["state"] != "ended":
-                self.api("POST", "/api/v1/calls/%d/hangup" % c["id"])
-                self.wait_call(c["id"], ("ended",), 10)
-        self.peer.set_codecs(None)
+        super().setUp()
         self.drain_reports()
 
     # ------------------------------------------------------------ helpers
-    def api(self, method, path, body=None, expect=None):
-        with self.lab.ns.entered():
-            return self.d.api(method, path, body, expect=expect).json
-
-    def wait_call(self, call_id, states, timeout=15):
-        deadline = time.monotonic() + timeout
-        while True:
-            call = self.api("GET", "/api/v1/calls/%d" % call_id, expect=200)
-            if call["state"] in states:
-                return call
-            if time.monotonic() > deadline:
-                raise AssertionError("call %d is %s, not %s: %s"
-                                     % (call_id, call["state"], states, call))
-            time.sleep(0.05)
-
     def drain_reports(self):
         self.reports.setblocking(False)
         try:
@@ -132,38 +89,12 @@ class ArsphoneDtmf(unittest.TestCase):
         self.last_reports = raw
         return digits
 
-    def established_out(self):
-        call = self.api("POST", "/api/v1/calls",
-                        {"account_id": self.acc["id"], "to": "506"}, expect=201)
-        self.peer.wait("phone.state === 'incoming'", 15)
-        ringing = self.wait_call(call["id"], ("ringing", "early"))
-        self.peer.answer()
-        self.wait_call(call["id"], ("established",))
-        self.peer.wait("phone.times.media !== undefined", 15)
-        return ringing
-
-    def established_in(self):
-        self.peer.dial("505")
-        deadline = time.monotonic() + 15
-        incoming = None
-        while not incoming:
-            calls = self.api("GET", "/api/v1/calls", expect=200)["calls"]
-            incoming = next((c for c in calls if c["state"] == "incoming"), None)
-            if time.monotonic() > deadline:
-                self.fail("no incoming call: %s" % calls)
-            time.sleep(0.05)
-        self.peer.wait("phone.state === 'ringing'", 10)
-        self.api("POST", "/api/v1/calls/%d/answer" % incoming["id"], expect=200)
-        self.wait_call(incoming["id"], ("established",))
-        self.peer.wait("phone.times.media !== undefined", 15)
-        return incoming
-
     def dtmf(self, call_id, body, expect):
         return self.api("POST", "/api/v1/calls/%d/dtmf" % call_id, body,
                         expect=expect)
 
     def hangup(self, call_id):
-        self.api("POST", "/api/v1/calls/%d/hangup" % call_id, expect=200)
+        self.post(call_id, "hangup")
         self.wait_call(call_id, ("ended",))
 
     # -------------------------------------------------------------- tests
@@ -197,10 +128,7 @@ class ArsphoneDtmf(unittest.TestCase):
         self.hangup(call["id"])
 
     def test_3_validation_and_state(self):
-        ringing = self.api("POST", "/api/v1/calls",
-                           {"account_id": self.acc["id"], "to": "506"}, expect=201)
-        self.peer.wait("phone.state === 'incoming'", 15)
-        self.wait_call(ringing["id"], ("ringing", "early"))
+        ringing = self.ours_ringing_at_peer()
         err = self.dtmf(ringing["id"], {"digits": "1"}, expect=409)["error"]
         self.assertEqual(err["code"], "call_state", err)
         self.peer.answer()
@@ -225,8 +153,7 @@ class ArsphoneDtmf(unittest.TestCase):
         self.assertEqual(err["code"], "not_found")
         self.assertEqual(self.reported_digits(1, timeout=1), "",
                          "refused digits were sent: %s" % self.last_reports)
-        self.assertEqual(self.api("GET", "/api/v1/calls/%d" % cid,
-                                  expect=200)["dtmf_sent"], "")
+        self.assertEqual(self.get_call(cid)["dtmf_sent"], "")
         self.hangup(cid)
         err = self.dtmf(cid, {"digits": "1"}, expect=409)["error"]
         self.assertEqual(err["code"], "call_state", err)

@@ -21,8 +21,7 @@ arsphone sends 440 Hz (--audio-in tone:440) and records what it receives
 (--audio-out file:...); SIP.js sends 880 Hz and analyses what it receives.
 In-dialog OPTIONS has no SIP.js API: tests/unit/test_sip_call.c covers it.
 
-The helpers (lab set-up, API, tones, trace) are test_arsphone_calls.py's:
-this class extends it but runs only its own tests, with its own lab.
+The lab and the helpers (API, calls, tones, trace) are lab_case.py's.
 
 Run (root): ARSPHONE_BIN=build/arsphone python3 tests/calls/test_arsphone_reinvite.py
 """
@@ -37,7 +36,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import tones                                        # noqa: E402
-from test_arsphone_calls import ArsphoneCalls, OURS, THEIRS  # noqa: E402
+from lab_case import LabCase, OURS, THEIRS         # noqa: E402
 
 WATCHDOG_S = 5      # media/session.c SILENCE_LIMIT_S
 HOLD_S = WATCHDOG_S + 3
@@ -63,20 +62,12 @@ def body(msg):
     return msg.split("\r\n\r\n", 1)[1] if "\r\n\r\n" in msg else ""
 
 
-class ArsphoneReinvite(ArsphoneCalls):
+class ArsphoneReinvite(LabCase):
     # ------------------------------------------------------------ helpers
     def answers_sent(self):
         """The 200s to INVITE arsphone sent since the test started."""
-        out = []
-        for d, t in self.trace():
-            if d == "sent" and t.startswith("SIP/2.0 200 ") and re.search(
-                    r"^CSeq:\s*\d+\s+INVITE", t, re.M | re.I):
-                out.append(t)
-        return out
-
-    def sent_invites(self):
-        return [t for d, t in self.trace()
-                if d == "sent" and t.startswith("INVITE ")]
+        return [t for t in self.traced("sent", "SIP/2.0 200 ")
+                if re.search(r"^CSeq:\s*\d+\s+INVITE", t, re.M | re.I)]
 
     def wait_held(self, call_id, held, since, timeout=10):
         """The API's `held` and a `call` event say held."""
@@ -233,12 +224,12 @@ class ArsphoneReinvite(ArsphoneCalls):
         self.assertIs(call["held"], False, call)
         self.check_sipjs_heard_us()
         since = self.d.events.mark()
-        n_inv = len(self.sent_invites())
+        n_inv = len(self.sent("INVITE"))
         t_post = time.time() * 1000
         held = self.post(call["id"], "hold")
         self.assertEqual(held["state"], "established", held)
         self.wait_held(call["id"], True, since)
-        invites = self.sent_invites()
+        invites = self.sent("INVITE")
         self.assertEqual(len(invites), n_inv + 1, self.trace())
         self.assertEqual(sdp_direction(body(invites[-1])), "sendonly",
                          invites[-1])
@@ -253,13 +244,13 @@ class ArsphoneReinvite(ArsphoneCalls):
         self.assertEqual(len(got), 1, snap)
         # a second hold does nothing
         self.assertIs(self.post(call["id"], "hold")["held"], True)
-        self.assertEqual(len(self.sent_invites()), n_inv + 1)
+        self.assertEqual(len(self.sent("INVITE")), n_inv + 1)
         self.check_silent_hold(call["id"], "holding SIP.js")
 
         since = self.d.events.mark()
         self.post(call["id"], "resume")
         self.wait_held(call["id"], False, since)
-        invites = self.sent_invites()
+        invites = self.sent("INVITE")
         self.assertEqual(sdp_direction(body(invites[-1])), "sendrecv",
                          invites[-1])
         self.assertEqual(sdp_setup(body(invites[-1])), role, invites[-1])
@@ -273,12 +264,6 @@ class ArsphoneReinvite(ArsphoneCalls):
         self.check_heard_them_at_the_end(2.0)
         # on a call that is over: 409
         self.post(call["id"], "hold", expect=409)
-
-
-def load_tests(loader, standard_tests, pattern):
-    """Only this file's tests (not the inherited ones of ArsphoneCalls)."""
-    names = sorted(n for n in vars(ArsphoneReinvite) if n.startswith("test"))
-    return unittest.TestSuite(ArsphoneReinvite(n) for n in names)
 
 
 if __name__ == "__main__":
