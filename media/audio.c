@@ -13,6 +13,8 @@
 #include <math.h>
 #include <string.h>
 
+#define ARS_AUDIO_MUTE_NAME "mute"
+
 static char *path_of(const char *spec)
 {
 	return g_str_has_prefix(spec, "file:") && spec[5] ? g_strdup(spec + 5) : NULL;
@@ -217,8 +219,11 @@ GstElement *ars_audio_source_new(const struct ars_audio_in *in, unsigned rate, c
 	GstElement *conv = make("audioconvert", err);
 	GstElement *res = make("audioresample", err);
 	GstElement *filter = make("capsfilter", err);
-	if (!src || !conv || !res || !filter || (in->kind == ARS_AUDIO_IN_FILE && !pace)) {
-		GstElement *all[] = { src, pace, conv, res, filter };
+	/* mute keeps the stream (and RTP) flowing with zeros: the far end and
+	 * PBX no-media watchdogs still see a live call */
+	GstElement *mute = make("volume", err);
+	if (!src || !conv || !res || !filter || !mute || (in->kind == ARS_AUDIO_IN_FILE && !pace)) {
+		GstElement *all[] = { src, pace, conv, res, filter, mute };
 		for (size_t i = 0; i < G_N_ELEMENTS(all); i++)
 			if (all[i])
 				gst_object_unref(gst_object_ref_sink(all[i]));
@@ -228,18 +233,26 @@ GstElement *ars_audio_source_new(const struct ars_audio_in *in, unsigned rate, c
 	    gst_caps_new_simple("audio/x-raw", "format", G_TYPE_STRING, "S16LE", "channels", G_TYPE_INT, 1,
 	                        "rate", G_TYPE_INT, (int)rate, NULL);
 	g_object_set(filter, "caps", caps, NULL);
+	gst_object_set_name(GST_OBJECT(mute), ARS_AUDIO_MUTE_NAME);
 	GstElement *bin = gst_bin_new("audio-in");
-	gst_bin_add_many(GST_BIN(bin), src, conv, res, filter, NULL);
+	gst_bin_add_many(GST_BIN(bin), src, conv, res, filter, mute, NULL);
 	if (pace) {
 		gst_bin_add(GST_BIN(bin), pace);
 		gst_element_link_many(src, pace, conv, NULL);
 	} else {
 		gst_element_link(src, conv);
 	}
-	gst_element_link_many(conv, res, filter, NULL);
-	g_autoptr(GstPad) pad = gst_element_get_static_pad(filter, "src");
+	gst_element_link_many(conv, res, filter, mute, NULL);
+	g_autoptr(GstPad) pad = gst_element_get_static_pad(mute, "src");
 	gst_element_add_pad(bin, gst_ghost_pad_new("src", pad));
 	return bin;
+}
+
+void ars_audio_source_set_muted(GstElement *bin, bool muted)
+{
+	g_autoptr(GstElement) mute = gst_bin_get_by_name(GST_BIN(bin), ARS_AUDIO_MUTE_NAME);
+	if (mute)
+		g_object_set(mute, "mute", muted, NULL);
 }
 
 GstElement *ars_audio_sink_new(const struct ars_audio_out *out, char **err)

@@ -38,6 +38,11 @@ void ars_audio_out_clear(struct ars_audio_out *out);
  * looped. Returns a floating reference, or NULL with *err set. */
 GstElement *ars_audio_source_new(const struct ars_audio_in *in, unsigned rate, char **err);
 
+/* Mutes (silence, still flowing) or unmutes the source bin made by
+ * ars_audio_source_new(), found inside `bin` (it may be wrapped in an
+ * encoder bin). Safe from any thread. */
+void ars_audio_source_set_muted(GstElement *bin, bool muted);
+
 /* A live appsrc giving `pcm` (taken: *pcm is emptied) again and again,
  * timestamped from the running time at its first buffer; a sink or
  * clocksync paces it. Floating reference, or NULL if appsrc is missing. */

@@ -45,6 +45,7 @@ static const struct {
 	{ "audiotestsrc", "gstreamer1.0-plugins-base" },
 	{ "audioconvert", "gstreamer1.0-plugins-base" },
 	{ "audioresample", "gstreamer1.0-plugins-base" },
+	{ "volume", "gstreamer1.0-plugins-base" },
 	{ "appsrc", "gstreamer1.0-plugins-base" },
 	{ "funnel", "libgstreamer1.0-0" },
 	{ "clocksync", "libgstreamer1.0-0" },

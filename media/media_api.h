@@ -17,6 +17,7 @@ struct ars_media_api {
 	int (*session_answer)(struct ars_media_session *s);
 	int (*session_dtmf)(struct ars_media_session *s, const char *digits, unsigned duration_ms, char **err);
 	int (*session_hold)(struct ars_media_session *s, bool hold);
+	int (*session_mute)(struct ars_media_session *s, bool muted);
 	int (*session_offer_refused)(struct ars_media_session *s);
 	void (*session_free)(struct ars_media_session *s);
 	int (*tone_start)(struct ars_tone_player **out, enum ars_tone tone, unsigned volume,

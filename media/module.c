@@ -16,6 +16,7 @@ const struct ars_media_api *ars_media_module_api(void)
 		.session_answer = ars_media_session_answer,
 		.session_dtmf = ars_media_session_dtmf,
 		.session_hold = ars_media_session_hold,
+		.session_mute = ars_media_session_mute,
 		.session_offer_refused = ars_media_session_offer_refused,
 		.session_free = ars_media_session_free,
 		.tone_start = ars_tone_player_start,

@@ -90,6 +90,7 @@ int ars_media_link_sender(struct ars_media_session *s, const struct ars_codec *c
 		*err = g_strdup_printf("audio input: %s", why);
 		return -EIO;
 	}
+	ars_audio_source_set_muted(bin, s->muted); /* a codec change keeps the mute */
 	GstPad *pad = s->sinkpad;
 	if (s->send) {
 		g_autoptr(GstElement) pay = send_payloader(bin);

@@ -530,6 +530,16 @@ int ars_media_session_hold(struct ars_media_session *s, bool hold)
 	return 0;
 }
 
+int ars_media_session_mute(struct ars_media_session *s, bool muted)
+{
+	if (s->muted != muted)
+		g_info("[%s] microphone %s", LOGID(s), muted ? "muted" : "on");
+	s->muted = muted;
+	if (s->send)
+		ars_audio_source_set_muted(s->send, muted);
+	return 0;
+}
+
 int ars_media_session_offer_refused(struct ars_media_session *s)
 {
 	if (s->phase != PH_WAIT_ANSWER || s->remote_pending || !s->last_remote)

@@ -105,6 +105,11 @@ int ars_media_session_offer(struct ars_media_session *s);
  * -EBUSY (a negotiation in progress) or -EPROTO (no call yet). */
 int ars_media_session_hold(struct ars_media_session *s, bool hold);
 
+/* Mutes (true) or unmutes our microphone, at once and across codec
+ * changes: the far end gets silence while RTP keeps flowing (no
+ * renegotiation). Returns 0. */
+int ars_media_session_mute(struct ars_media_session *s, bool muted);
+
 /* The far end refused our re-offer (a non-2xx to the re-INVITE): the
  * session goes back to what it was (its hold state too). Returns 0 or
  * -EPROTO (no re-offer of ours pending). */

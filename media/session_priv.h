@@ -90,6 +90,7 @@ struct ars_media_session {
 	enum ars_sdp_dir remote_dir;
 	struct ars_sdp *last_remote; /* the far end's last description, as it wrote it */
 	bool hold, hold_before;      /* our own hold; before the offer in flight */
+	bool muted;                  /* our microphone: silence is sent */
 	GstWebRTCICEConnectionState ice_state;
 	GSource *gather_timer, *connect_timer; /* on sh->ctx */
 	GSource *silence_timer;		       /* watches for media that stops mid-call */

@@ -396,6 +396,16 @@ static void resume_call(struct ars_api_ctx *ctx, const struct request *req, stru
 	act_on_call(ctx, req, rep, "resume");
 }
 
+static void mute_call(struct ars_api_ctx *ctx, const struct request *req, struct ars_api_reply *rep)
+{
+	act_on_call(ctx, req, rep, "mute");
+}
+
+static void unmute_call(struct ars_api_ctx *ctx, const struct request *req, struct ars_api_reply *rep)
+{
+	act_on_call(ctx, req, rep, "unmute");
+}
+
 /* --- media ------------------------------------------------------------------- */
 
 static void warm_media(struct ars_api_ctx *ctx, const struct request *req, struct ars_api_reply *rep)
@@ -469,6 +479,8 @@ static const struct route {
 	{"/api/v1/calls/{id}/hangup", "POST", {{"POST", hangup_call, false}}},
 	{"/api/v1/calls/{id}/hold", "POST", {{"POST", hold_call, false}}},
 	{"/api/v1/calls/{id}/resume", "POST", {{"POST", resume_call, false}}},
+	{"/api/v1/calls/{id}/mute", "POST", {{"POST", mute_call, false}}},
+	{"/api/v1/calls/{id}/unmute", "POST", {{"POST", unmute_call, false}}},
 	{"/api/v1/calls/{id}/dtmf", "POST", {{"POST", send_dtmf, true}}},
 	{"/api/v1/media/warmup", "POST", {{"POST", warm_media, false}}},
 	{"/api/v1/settings", "GET, PATCH", {{"GET", get_settings, false}, {"PATCH", patch_settings, true}}},

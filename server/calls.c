@@ -31,6 +31,7 @@ struct slot {
 	char *media_error;
 	GString *dtmf_sent; /* digits queued for sending, oldest cut first */
 	bool in_media_event; /* the session may not be freed right now */
+	bool muted; /* our microphone: the media sends silence */
 	bool recorded, stored; /* history write tried / succeeded */
 };
 
@@ -49,22 +50,25 @@ struct ars_calls {
 };
 
 /* The API's call object: the SIP call's, plus the digits sent while it is
- * active (null once it ended: digits can be PINs and are not kept). */
+ * active (null once it ended: digits can be PINs and are not kept) and our
+ * microphone's mute (false once it ended). */
 static json_t *call_json(const struct slot *s)
 {
 	json_t *j = ars_call_to_json(s->call);
-	json_object_set_new(j, "dtmf_sent", ars_call_state(s->call) == ARS_CALL_ENDED
-						? json_null()
-						: json_string(s->dtmf_sent->str));
+	bool ended = ars_call_state(s->call) == ARS_CALL_ENDED;
+	json_object_set_new(j, "dtmf_sent", ended ? json_null() : json_string(s->dtmf_sent->str));
+	json_object_set_new(j, "muted", json_boolean(s->muted && !ended));
 	return j;
 }
 
 /* A stored call's object, shaped like call_json() of an ended call (the
- * store keeps neither: digits can be PINs, and an ended call is not held). */
+ * store keeps none of these: digits can be PINs, and an ended call is
+ * neither held nor muted). */
 static json_t *stored_call_json(json_t *stored)
 {
 	json_object_set_new(stored, "dtmf_sent", json_null());
 	json_object_set_new(stored, "held", json_false());
+	json_object_set_new(stored, "muted", json_false());
 	return stored;
 }
 
@@ -435,6 +439,21 @@ json_t *ars_calls_place(struct ars_calls *calls, struct ars_sip_ua *ua, const ch
 	return call_json(s);
 }
 
+/* Mute is ours alone (no renegotiation): any call with media, ringing
+ * included, so a call can be answered already muted. */
+static int mute(struct slot *s, bool muted)
+{
+	if (!s->media || ars_call_state(s->call) == ARS_CALL_ENDED)
+		return -EINVAL;
+	if (s->muted == muted)
+		return 0;
+	s->calls->media->session_mute(s->media, muted);
+	s->muted = muted;
+	g_info("call %" G_GINT64_FORMAT ": microphone %s", ars_call_id(s->call), muted ? "muted" : "on");
+	announce(s);
+	return 0;
+}
+
 int ars_calls_act(struct ars_calls *calls, gint64 id, const char *action)
 {
 	struct slot *s = find(calls, id);
@@ -450,6 +469,8 @@ int ars_calls_act(struct ars_calls *calls, gint64 id, const char *action)
 		ars_call_hangup(s->call);
 	else if (strcmp(action, "hold") == 0 || strcmp(action, "resume") == 0)
 		return ars_call_hold(s->call, strcmp(action, "hold") == 0) == 0 ? 0 : -EINVAL;
+	else if (strcmp(action, "mute") == 0 || strcmp(action, "unmute") == 0)
+		return mute(s, strcmp(action, "mute") == 0);
 	else
 		return -EINVAL;
 	update_tone(calls); /* an answer stops the ring before the call changes state */

@@ -35,7 +35,7 @@ struct ars_sip_ua_call_hooks ars_calls_hooks(struct ars_calls *calls);
  * *message (g_free). */
 json_t *ars_calls_place(struct ars_calls *calls, struct ars_sip_ua *ua, const char *to,
 			const char **code, char **message);
-/* "answer", "decline", "hangup", "hold" or "resume". 0, -ENOENT (no such
+/* "answer", "decline", "hangup", "hold", "resume", "mute" or "unmute". 0, -ENOENT (no such
  * call), -EINVAL (not possible in its state). */
 int ars_calls_act(struct ars_calls *calls, gint64 id, const char *action);
 /* Sends DTMF digits (already validated: 0-9 * # A-D) on an established
