@@ -642,6 +642,51 @@ static void test_own_hold(void)
 	side_clear(&b);
 }
 
+/* x hears silence from the far end (no far_hz tone, level far down) while
+ * its samples keep arriving: the far end's RTP still flows. */
+static void hears_silence(struct side *x, double far_hz)
+{
+	spin(300);
+	g_assert_true(capture(x, NULL, CAPTURE_RATE / 2, 5000));
+	take_seen(x);
+	spin(1000);
+	size_t seen = take_seen(x);
+	double db = ars_media_level_dbfs(x->buf, x->have);
+	double r = ars_media_detect_tone(x->buf, x->have, CAPTURE_RATE, far_hz);
+	g_test_message("%s, far end muted: level %.1f dBFS, %.0f Hz ratio %.3f, %zu samples in 1 s", x->name,
+	               db, far_hz, r, seen);
+	g_assert_cmpfloat(db, <, -60);
+	g_assert_cmpuint(seen, >, CAPTURE_RATE * 8 / 10);
+}
+
+/* Mute: B's microphone sends silence at once, no renegotiation, RTP still
+ * flowing; the mute survives a codec change (a new send branch); unmute
+ * brings B's tone back. A's own sending is untouched. */
+static void test_mute(void)
+{
+	struct side a, b;
+	side_new(&a, "A", "tone:440", NULL);
+	side_new(&b, "B", "tone:880", NULL);
+	connect_pair(&a, &b);
+	both_hear(&a, &b);
+	int sdps = b.sdps;
+	g_assert_cmpint(ars_media_session_mute(b.s, true), ==, 0);
+	hears_silence(&a, 880);
+	g_assert_true(capture(&b, NULL, CAPTURE_RATE / 2, 5000));
+	tones_ok(&b, 440, 880);
+	g_assert_cmpint(b.sdps, ==, sdps); /* no re-offer, no answer */
+
+	g_autofree char *ans = reoffer(&a, &b, edit_opus_to_pcmu, NULL);
+	g_assert_cmpstr(b.codec, ==, "PCMU");
+	hears_silence(&a, 880);
+
+	g_assert_cmpint(ars_media_session_mute(b.s, false), ==, 0);
+	both_hear(&a, &b);
+	g_assert_false(a.failed || b.failed);
+	side_clear(&a);
+	side_clear(&b);
+}
+
 /* Answers to offers captured from SIP peers: the offer's payload numbers,
  * telephone-event added, c= fixed, sendrecv. (Their candidates are
  * unreachable from the namespace; the session is dropped right after.) */
@@ -1119,6 +1164,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/media/loop/reoffer", test_reoffer);
 	g_test_add_func("/media/loop/far-reoffers", test_far_reoffers);
 	g_test_add_func("/media/loop/own-hold", test_own_hold);
+	g_test_add_func("/media/loop/mute", test_mute);
 	g_test_add_func("/media/loop/captured-offers", test_captured_offers);
 	g_test_add_func("/media/loop/bad-remote", test_bad_remote);
 	g_test_add_func("/media/loop/ice-failure", test_ice_failure);
