@@ -15,7 +15,12 @@ arsphone mid-call, in the lab's network namespace (see lab.py):
   - our own hold: POST /api/v1/calls/{id}/hold re-INVITEs with a=sendonly,
     SIP.js (Chromium) answers recvonly, `held` turns true (API and a `call`
     event), neither side sends, the call outlives the watchdog; /resume
-    brings sendrecv and tones both ways.
+    brings sendrecv and tones both ways;
+  - our own mute: POST /api/v1/calls/{id}/mute makes SIP.js hear silence
+    (no 440 Hz, RMS far down) while our RTP keeps arriving (its inbound
+    packet counter grows) and no re-INVITE is sent; `muted` is true (API and
+    a `call` event); /unmute brings 440 Hz back; an ended call gets 409,
+    an unknown one 404.
 
 arsphone sends 440 Hz (--audio-in tone:440) and records what it receives
 (--audio-out file:...); SIP.js sends 880 Hz and analyses what it receives.
@@ -264,6 +269,55 @@ class ArsphoneReinvite(LabCase):
         self.check_heard_them_at_the_end(2.0)
         # on a call that is over: 409
         self.post(call["id"], "hold", expect=409)
+
+    def wait_muted(self, call_id, muted, since):
+        """The API's `muted` and a `call` event say muted (mute takes effect
+        at once: no negotiation)."""
+        self.assertIs(self.get_call(call_id)["muted"], muted)
+        evs = [c for c in self.call_events(call_id, since)
+               if c.get("muted") is muted]
+        self.assertTrue(evs, self.call_events(call_id, since))
+
+    def test_4_our_mute(self):
+        call = self.established_out()
+        self.assertIs(call["muted"], False, call)
+        self.check_sipjs_heard_us()
+        n_inv = len(self.sent("INVITE"))
+        since = self.d.events.mark()
+        muted = self.post(call["id"], "mute")
+        self.assertIs(muted["muted"], True, muted)
+        self.assertEqual(muted["state"], "established", muted)
+        self.wait_muted(call["id"], True, since)
+        time.sleep(0.5)  # what was in flight and in SIP.js's jitter buffer
+        before = self.inbound_packets()
+        heard, theirs = self.peer.detect_tone([OURS, THEIRS], ms=1500)
+        got = self.inbound_packets() - before
+        sys.stderr.write("muted: SIP.js at %d Hz: snr %.1f dB, rms %.1f dB; "
+                         "%d packets from us in 1.5 s\n"
+                         % (OURS, heard["snr_db"], heard["rms_db"], got))
+        self.assertLess(heard["snr_db"], 10, heard)
+        self.assertLess(heard["rms_db"], -60, heard)
+        self.assertGreater(got, 50, "our RTP stopped while muted")
+        self.assertEqual(len(self.sent("INVITE")), n_inv, self.trace())
+        # a second mute does nothing
+        self.assertIs(self.post(call["id"], "mute")["muted"], True)
+
+        since = self.d.events.mark()
+        self.assertIs(self.post(call["id"], "unmute")["muted"], False)
+        self.wait_muted(call["id"], False, since)
+        self.check_sipjs_heard_us()
+        self.assertEqual(len(self.sent("INVITE")), n_inv, self.trace())
+        self.post(call["id"], "mute")
+        self.post(call["id"], "hangup")
+        ended = self.ended(call["id"], "local", None)
+        self.assertIs(self.get_call(call["id"])["muted"], False, ended)
+        self.peer_ended("remote")
+        listed = [c for c in self.api("GET", "/api/v1/calls", expect=200)
+                  ["calls"] if c["id"] == call["id"]]
+        self.assertEqual([c["muted"] for c in listed], [False], listed)
+        self.post(call["id"], "unmute", expect=409)
+        self.post(call["id"], "mute", expect=409)
+        self.post(999999, "mute", expect=404)
 
 
 if __name__ == "__main__":
