@@ -34,7 +34,7 @@ from arsphone import InteropCase, run_tests      # noqa: E402
 DOMAIN = fakepbx.REALM
 CALL_FIELDS = {"id", "account_id", "direction", "remote_uri", "remote_name",
                "state", "created_at", "answered_at", "ended_at", "end",
-               "codec", "missed", "duration", "dtmf_sent", "held"}
+               "codec", "missed", "duration", "dtmf_sent", "held", "muted"}
 OFFER = "\r\n".join([
     "v=0", "o=- 4711 1 IN IP4 127.0.0.1", "s=-", "t=0 0",
     "m=audio 40000 UDP/TLS/RTP/SAVPF 111 0", "c=IN IP4 127.0.0.1",
@@ -175,10 +175,21 @@ class CallHistory(InteropCase):
 
         caller, ringing = self.ring()
         self.assertIs(ringing["missed"], False, "not missed while ringing")
+        # muting a ringing call is allowed (answered muted), and at once
+        self.assertIs(ringing["muted"], False, ringing)
+        muted = self.d.api("POST", "/api/v1/calls/%d/mute" % ringing["id"],
+                           None, 200).json
+        self.assertIs(muted["muted"], True, muted)
+        self.assertEqual(muted["state"], "incoming", muted)
         caller.cancel()
         missed = self.wait_ended(ringing["id"])
         self.assertEqual(caller.ack_final(), 487)
         self.assertIs(missed["missed"], True, missed)
+        self.assertIs(missed["muted"], False, "muted once ended")
+        for action in ("mute", "unmute"):
+            self.d.api("POST", "/api/v1/calls/%d/%s" % (ringing["id"], action),
+                       None, 409)
+        self.d.api("POST", "/api/v1/calls/999999/mute", None, 404)
         self.assertEqual(missed["remote_name"], "Alice Example")
         self.assertEqual(missed["end"]["by"], "remote")
 

@@ -292,6 +292,33 @@ async function main() {
       await page.screenshot({ path: join(SHOTS, 'arsphone-calls-page-en.png') });
     });
 
+    await check('Mute and Hold toggle from the keyboard and the mouse: aria-pressed, words in the panel, muted/held in the API', async () => {
+      const item = page.locator(`#call-list li[data-id="${callId}"]`);
+      const mute = () => item.getByRole('button', { name: /^Mute/ });
+      const hold = () => item.getByRole('button', { name: /^Hold/ });
+      const pressed = async (b) => (await b().getAttribute('aria-pressed', { timeout: 10 * S }));
+      assert((await pressed(mute)) === 'false' && (await pressed(hold)) === 'false', 'toggles start pressed');
+      await mute().focus();
+      await page.keyboard.press('Space');
+      await until(async () => (await call(lab, callId)).muted === true, 5, 'API muted');
+      await until(async () => (await pressed(mute)) === 'true', 5, 'Mute pressed');
+      await item.locator('.call-flags', { hasText: 'Microphone off' }).waitFor({ timeout: 5 * S });
+      assert(await page.evaluate(() => document.activeElement && document.activeElement.dataset.action === 'mute'), 'focus left Mute');
+      await hold().click();
+      await until(async () => (await call(lab, callId)).held === true, 10, 'API held');
+      await until(async () => (await pressed(hold)) === 'true', 5, 'Hold pressed');
+      await item.locator('.call-flags', { hasText: 'On hold · Microphone off' }).waitFor({ timeout: 5 * S });
+      await page.locator('#call-card').screenshot({ path: join(SHOTS, 'arsphone-calls-panel-held-muted-en.png') });
+      await hold().click();
+      await until(async () => (await call(lab, callId)).held === false, 10, 'API resumed');
+      await mute().focus();
+      await page.keyboard.press('Enter');
+      await until(async () => (await call(lab, callId)).muted === false, 5, 'API unmuted');
+      await until(async () => (await pressed(mute)) === 'false' && (await pressed(hold)) === 'false', 5, 'toggles released');
+      assert(await item.locator('.call-flags').count() === 0, 'the panel still says on hold or muted');
+      assert((await call(lab, callId)).state === 'established', 'the call did not survive');
+    });
+
     await check('Hang up on the page ends it: SIP.js gets the BYE, the panel says why, the history lists it', async () => {
       await page.locator(`#call-list li[data-id="${callId}"]`).getByRole('button', { name: /^Hang up/ }).click();
       await lab.wait("phone.state === 'ended'", 15);

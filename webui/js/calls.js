@@ -1,4 +1,5 @@
-// Calls on the page: the active-call panel (party, state, timer, codec, DTMF tones sent and received, Hang up), ended
+// Calls on the page: the active-call panel (party, state, timer, codec, DTMF tones sent and received, Mute and Hold
+// toggles with the state in words, Hang up), ended
 // calls with their reason for a few seconds, and the recent-calls list (the daemon's stored history: missed calls
 // marked in words, Call back on each entry, Clear history). Calls come from GET /api/v1/calls, the hello's status
 // and `call` events.
@@ -61,6 +62,7 @@ export function createCalls(api, { accountLabel, onChange, showError, focusAfter
   const focusWanted = new Set(); // ids whose Hang up gets the focus when they appear/establish
   const touched = new Map(); // id -> clock value of the last take(), to tell what changed during a GET /calls
   const tonesIn = new Map(); // id -> DTMF digits received (`dtmf` events) while this page listened
+  const pending = new Map(); // id + 'mute'|'hold' -> the state asked for, until the daemon says it (or gives up)
   let clock = 0;
   let ticker = null;
   let loaded = false;
@@ -73,6 +75,26 @@ export function createCalls(api, { accountLabel, onChange, showError, focusAfter
     ]);
     guardButton(button);
     return button;
+  }
+
+  // Mute and Hold: toggle buttons whose name stays the same (a screen reader says "Mute, pressed"); aria-pressed is
+  // what the daemon says (`muted`, `held`), or what was asked while a hold/resume is being negotiated.
+  function toggleButton(call, action, key, pressed) {
+    const p = view.party(call);
+    const button = el('button', {
+      class: 'secondary toggle ' + action,
+      attrs: { type: 'button', 'data-action': action, 'aria-pressed': String(pressed), 'aria-disabled': pending.has(call.id + action) ? 'true' : null },
+    }, [
+      el('span', { text: t(key) }),
+      el('span', { class: 'vh', text: ' ' + t('call.with', { party: p.title }) }),
+    ]);
+    guardButton(button);
+    return button;
+  }
+
+  function heldShown(call) {
+    const asked = pending.get(call.id + 'hold');
+    return asked === undefined ? call.held === true : asked;
   }
 
   function callItem(call) {
@@ -103,6 +125,11 @@ export function createCalls(api, { accountLabel, onChange, showError, focusAfter
       stateLine,
       facts.length ? el('p', { class: 'call-facts' }, facts) : null,
     ];
+    // On hold / microphone off: in words, not only as a pressed button.
+    const flags = [];
+    if (!ended && call.held === true) flags.push(t('call.on_hold'));
+    if (!ended && call.muted === true) flags.push(t('call.mic_off'));
+    if (flags.length) children.push(el('p', { class: 'call-flags' }, [el('strong', { text: flags.join(' · ') })]));
     const tones = [
       ['call.dtmf_sent', call.dtmf_sent],
       ['call.dtmf_received', tonesIn.get(call.id)],
@@ -122,7 +149,10 @@ export function createCalls(api, { accountLabel, onChange, showError, focusAfter
       ]));
       if (reason) children.push(el('p', { class: 'call-end-reason', text: reason }));
     } else {
-      children.push(el('div', { class: 'call-actions' }, [hangupButton(call)]));
+      const toggles = call.state === 'established'
+        ? [toggleButton(call, 'mute', 'call.mute', call.muted === true), toggleButton(call, 'hold', 'call.hold', heldShown(call))]
+        : [];
+      children.push(el('div', { class: 'call-actions' }, [...toggles, hangupButton(call)]));
     }
     return el('li', { class: 'call-item state-' + call.state, attrs: { 'data-id': call.id } }, children);
   }
@@ -139,6 +169,7 @@ export function createCalls(api, { accountLabel, onChange, showError, focusAfter
   function renderPanel() {
     const active = document.activeElement;
     const focusedId = active && list.contains(active) ? active.closest('li[data-id]')?.dataset.id : null;
+    const focusedAction = focusedId ? active.closest('button[data-action]')?.dataset.action : null;
     const shown = panelCalls();
     list.replaceChildren(...shown.map(callItem));
     panel.hidden = shown.length === 0;
@@ -152,7 +183,9 @@ export function createCalls(api, { accountLabel, onChange, showError, focusAfter
         break;
       }
     }
-    const same = focusedId && list.querySelector('li[data-id="' + focusedId + '"] .hangup');
+    // the same button if it is still there (Mute/Hold go once a call is no longer established), else Hang up
+    const inCall = focusedId && list.querySelector('li[data-id="' + focusedId + '"]');
+    const same = inCall && (inCall.querySelector('[data-action="' + focusedAction + '"]') || inCall.querySelector('.hangup'));
     if (target) focusGuarded(target);
     else if (same) same.focus();
     else if (focusedId) focusAfterEnd(); // the focused call ended: back to the number field
@@ -254,6 +287,7 @@ export function createCalls(api, { accountLabel, onChange, showError, focusAfter
     if (before && view.rank(call) < view.rank(before)) return false; // an older copy: keep what we have
     calls.set(call.id, call);
     touched.set(call.id, ++clock);
+    if (call.state === 'ended' || pending.get(call.id + 'hold') === call.held) pending.delete(call.id + 'hold');
     if (fresh && call.state === 'ended' && before && before.state !== 'ended') {
       endedShown.clear(); // only the last one is shown
       endedShown.set(call.id, Date.now() + ENDED_SHOWN_MS);
@@ -303,10 +337,43 @@ export function createCalls(api, { accountLabel, onChange, showError, focusAfter
     }
   }
 
+  const HOLD_WAIT_MS = 10000; // a hold/resume the other side never answers stops showing as asked
+
+  // Mute/unmute is at once; hold/resume is a re-INVITE: the button shows what was asked until `held` says so.
+  async function toggle(id, action, button) {
+    const call = calls.get(id);
+    const key = id + action;
+    if (!call || pending.has(key) || button.getAttribute('aria-disabled') === 'true') return;
+    const on = button.getAttribute('aria-pressed') !== 'true';
+    const verb = action === 'mute' ? (on ? 'mute' : 'unmute') : on ? 'hold' : 'resume';
+    pending.set(key, on);
+    renderPanel();
+    try {
+      const got = await api.post('/calls/' + id + '/' + verb);
+      if (action === 'mute' || got.held === on) pending.delete(key);
+      else {
+        setTimeout(() => {
+          if (pending.get(key) !== on) return;
+          pending.delete(key);
+          renderPanel();
+        }, HOLD_WAIT_MS);
+      }
+      take(got);
+      renderAll();
+    } catch (err) {
+      pending.delete(key);
+      renderPanel();
+      if (err.code === 'not_found') return; // it ended meanwhile; the event says how
+      showError(() => t('call.' + verb + '_failed', { error: describeError(err) }));
+    }
+  }
+
   list.addEventListener('click', (event) => {
-    const button = event.target.closest('button[data-action="hangup"]');
+    const button = event.target.closest('button[data-action]');
     if (!button || tooSoon(button, event)) return;
-    hangup(Number(button.closest('li[data-id]').dataset.id), button);
+    const id = Number(button.closest('li[data-id]').dataset.id);
+    if (button.dataset.action === 'hangup') hangup(id, button);
+    else toggle(id, button.dataset.action, button);
   });
 
   // A call this page just placed (POST /calls answered 201): its Hang up gets the focus.
