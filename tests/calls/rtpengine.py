@@ -30,7 +30,12 @@ import shutil
 import signal
 import socket
 import tempfile
+import sys
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "interop"))
+from packaged import stop_packaged_daemon  # noqa: E402  (tests/interop/packaged.py)
 
 RTPENGINE = shutil.which("rtpengine") or "/usr/bin/rtpengine"
 PACKAGED_PIDFILES = ("/run/rtpengine/rtpengine-daemon.pid",
@@ -38,23 +43,7 @@ PACKAGED_PIDFILES = ("/run/rtpengine/rtpengine-daemon.pid",
 
 
 def stop_packaged_service():
-    for pidfile in PACKAGED_PIDFILES:
-        try:
-            with open(pidfile) as f:
-                pid = int(f.read().strip())
-            with open("/proc/%d/comm" % pid) as f:
-                if f.read().strip() != "rtpengine":
-                    continue
-        except (OSError, ValueError):
-            continue
-        try:
-            os.kill(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            continue
-        for _ in range(50):
-            if not os.path.exists("/proc/%d" % pid):
-                break
-            time.sleep(0.1)
+    stop_packaged_daemon("rtpengine", PACKAGED_PIDFILES, "rtpengine-daemon")
 
 
 # ------------------------------------------------------------- bencode
@@ -228,7 +217,6 @@ class RtpEngine:
 
 if __name__ == "__main__":
     # By hand: python3 rtpengine.py -> rtpengine in a fresh namespace, ping.
-    import sys
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import netns
     with netns.NetNS() as ns:

@@ -36,6 +36,8 @@ import subprocess
 import tempfile
 import time
 
+from packaged import stop_packaged_daemon  # tests/interop/packaged.py
+
 KAMAILIO = shutil.which("kamailio") or "/usr/sbin/kamailio"
 KAMCMD = shutil.which("kamcmd") or "/usr/sbin/kamcmd"
 MODULES = "/usr/lib/x86_64-linux-gnu/kamailio/modules"
@@ -115,30 +117,7 @@ def modules_dir():
 def stop_packaged_service():
     """Stop a Kamailio that the Debian package started (found by its pid
     file, never by name); ours are started without -P."""
-    for pidfile in PACKAGED_PIDFILES:
-        try:
-            with open(pidfile) as f:
-                pid = int(f.read().strip())
-        except (OSError, ValueError):
-            continue
-        try:
-            with open("/proc/%d/comm" % pid) as f:
-                if f.read().strip() != "kamailio":
-                    continue
-        except OSError:
-            continue
-        if shutil.which("systemctl") and os.path.isdir("/run/systemd/system"):
-            subprocess.run(["systemctl", "stop", "kamailio"],
-                           stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL)
-        try:
-            os.kill(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            continue
-        for _ in range(50):
-            if not os.path.exists("/proc/%d" % pid):
-                break
-            time.sleep(0.1)
+    stop_packaged_daemon("kamailio", PACKAGED_PIDFILES, "kamailio")
 
 
 CFG = r"""#!KAMAILIO
