@@ -21,6 +21,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import unittest
 from pathlib import Path
 
 READY_RE = re.compile(
@@ -312,6 +313,23 @@ class Daemon:
 
     def vmrss_kb(self):
         return proc_status(self.pid)["VmRSS"]
+
+
+class SharedDaemonCase(unittest.TestCase):
+    """One daemon for every test of the class (stopped cleanly at the end:
+    a non-zero exit, e.g. a leak under ASan, fails the class)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.d = Daemon().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.d.stop()
+        cls.d.close()
+
+    def req(self, *a, **kw):
+        return self.d.request(*a, **kw)
 
 
 def proc_status(pid):

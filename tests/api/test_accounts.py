@@ -10,7 +10,7 @@ import time
 import unittest
 
 import daemon
-from daemon import Daemon, EventCollector, assert_error, JSON_TYPE, TEST_CA_PEM
+from daemon import Daemon, EventCollector, SharedDaemonCase, assert_error, JSON_TYPE, TEST_CA_PEM
 
 MISSING = object()
 FIELD_CODES = {"required", "wrong_type", "too_short", "too_long",
@@ -225,19 +225,7 @@ def parse_time(text):
     return calendar.timegm(time.strptime(text, "%Y-%m-%dT%H:%M:%SZ"))
 
 
-class AccountsBase(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.d = Daemon().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.d.stop()
-        cls.d.close()
-
-    def req(self, *a, **kw):
-        return self.d.request(*a, **kw)
-
+class AccountsBase(SharedDaemonCase):
     def create(self, **over):
         r = self.req("POST", "/api/v1/accounts", base(**over))
         self.assertEqual(r.status, 201, r)

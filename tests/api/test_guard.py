@@ -6,25 +6,13 @@ Run: ARSPHONE_BIN=build/arsphone python3 tests/api/test_guard.py
 import json
 import unittest
 
-from daemon import Daemon, assert_error, JSON_TYPE
+from daemon import SharedDaemonCase, assert_error, JSON_TYPE
 
 ACCOUNT = {"name": "Guard", "username": "100", "domain": "example.com",
            "server": "wss://example.com/ws", "enabled": False}
 
 
-class GuardTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.d = Daemon().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.d.stop()
-        cls.d.close()
-
-    def req(self, *a, **kw):
-        return self.d.request(*a, **kw)
-
+class GuardTest(SharedDaemonCase):
     # -- token
     def test_no_token_401(self):
         for path in ("/api/v1/status", "/api/v1/accounts", "/api/v1/settings",
