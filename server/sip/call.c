@@ -372,18 +372,15 @@ static void on_invite_response(const struct ars_sip_msg *resp, int err, void *ar
 	end(c, resp->status, text, "remote");
 }
 
-struct ars_call *ars_call_new_outgoing(const struct ars_call_env *env, gint64 id, gint64 account_id,
-				       const char *target_uri, const struct ars_call_media_ops *ops,
-				       void *media, ars_call_changed_h *h, void *arg)
+/* What every call starts with, either way. */
+static struct ars_call *call_alloc(const struct ars_call_env *env, gint64 id, gint64 account_id,
+				   const struct ars_call_media_ops *ops, void *media, ars_call_changed_h *h,
+				   void *arg)
 {
 	struct ars_call *c = g_new0(struct ars_call, 1);
 	c->id = id;
 	c->account_id = account_id;
 	c->env = *env;
-	c->outgoing = true;
-	c->state = ARS_CALL_DIALING;
-	c->remote_uri = g_strdup(target_uri);
-	c->call_id = ars_sip_random_hex(24);
 	c->local_tag = ars_sip_random_hex(12);
 	c->ops = ops;
 	c->media = media;
@@ -391,6 +388,18 @@ struct ars_call *ars_call_new_outgoing(const struct ars_call_env *env, gint64 id
 	c->arg = arg;
 	c->created_at = g_get_real_time();
 	ars_sip_credentials_init(&c->creds, env->auth_username, env->password);
+	return c;
+}
+
+struct ars_call *ars_call_new_outgoing(const struct ars_call_env *env, gint64 id, gint64 account_id,
+				       const char *target_uri, const struct ars_call_media_ops *ops,
+				       void *media, ars_call_changed_h *h, void *arg)
+{
+	struct ars_call *c = call_alloc(env, id, account_id, ops, media, h, arg);
+	c->outgoing = true;
+	c->state = ARS_CALL_DIALING;
+	c->remote_uri = g_strdup(target_uri);
+	c->call_id = ars_sip_random_hex(24);
 	ops->offer(media, on_offer, c);
 	return c;
 }
@@ -536,20 +545,10 @@ struct ars_call *ars_call_new_incoming(const struct ars_call_env *env, gint64 id
 				       const struct ars_call_media_ops *ops, void *media,
 				       ars_call_changed_h *h, void *arg)
 {
-	struct ars_call *c = g_new0(struct ars_call, 1);
-	c->id = id;
-	c->account_id = account_id;
-	c->env = *env;
+	struct ars_call *c = call_alloc(env, id, account_id, ops, media, h, arg);
 	c->state = ARS_CALL_INCOMING;
 	c->call_id = g_strdup(invite->call_id);
-	c->local_tag = ars_sip_random_hex(12);
 	c->invite_st = st;
-	c->ops = ops;
-	c->media = media;
-	c->h = h;
-	c->arg = arg;
-	c->created_at = g_get_real_time();
-	ars_sip_credentials_init(&c->creds, env->auth_username, env->password);
 	char *display = NULL, *uri = NULL;
 	const char *params;
 	if (ars_sip_nameaddr_parse(ars_sip_msg_get(invite, "From"), &display, &uri, &params)) {
