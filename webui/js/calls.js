@@ -35,6 +35,24 @@ export function tooSoon(button, event) {
   return event.detail === 0 && Date.now() < Number(button.dataset.armedAt || 0);
 }
 
+// The Answer and Decline buttons of an incoming call (the banner and the popup), disabled while one is being done.
+export function incomingButtons(call, busy) {
+  const suffix = el('span', { class: 'vh', text: ' ' + t('incoming.from', { party: view.party(call).title }) });
+  const answer = el('button', { class: 'call answer', attrs: { type: 'button', 'data-action': 'answer' } }, [
+    el('span', { text: t('incoming.answer') }),
+    suffix,
+  ]);
+  const decline = el('button', { class: 'danger decline', attrs: { type: 'button', 'data-action': 'decline' } }, [
+    el('span', { text: t('incoming.decline') }),
+    suffix.cloneNode(true),
+  ]);
+  for (const button of [answer, decline]) {
+    guardButton(button);
+    button.disabled = busy;
+  }
+  return [answer, decline];
+}
+
 // Answer/Decline clicks in a list of incoming calls (the banner and the popup): act(id, action, button).
 export function onIncomingAction(list, act) {
   list.addEventListener('click', (event) => {

@@ -12,7 +12,7 @@ import { byId, el } from './dom.js';
 import { t, language, onLanguageChange } from './i18n.js';
 import { describeError } from './field-errors.js';
 import { showNotification } from './notifications.js';
-import { guardButton, focusGuarded, onIncomingAction, refocusAction } from './calls.js';
+import { focusGuarded, incomingButtons, onIncomingAction, refocusAction } from './calls.js';
 import * as view from './call-view.js';
 
 const LOCK = 'arsphone-incoming-leader';
@@ -211,15 +211,7 @@ export function createIncoming(api, token, { settings, accountLabel, calls, show
   function bannerItem(call) {
     const p = view.party(call);
     const account = accountLabel(call.account_id);
-    const suffix = el('span', { class: 'vh', text: ' ' + t('incoming.from', { party: p.title }) });
-    const answer = el('button', { class: 'call answer', attrs: { type: 'button', 'data-action': 'answer' } }, [el('span', { text: t('incoming.answer') }), suffix]);
-    const decline = el('button', { class: 'danger decline', attrs: { type: 'button', 'data-action': 'decline' } }, [
-      el('span', { text: t('incoming.decline') }),
-      suffix.cloneNode(true),
-    ]);
-    guardButton(answer);
-    guardButton(decline);
-    answer.disabled = decline.disabled = pending.has(call.id);
+    const buttons = incomingButtons(call, pending.has(call.id));
     return el('li', { class: 'incoming-item', attrs: { 'data-id': call.id, 'aria-busy': pending.has(call.id) ? 'true' : null } }, [
       el('div', { class: 'incoming-who' }, [
         el('p', { class: 'incoming-party', text: p.title }),
@@ -228,7 +220,7 @@ export function createIncoming(api, token, { settings, accountLabel, calls, show
           account ? el('span', { text: t('call.to_account', { account }) }) : null,
         ]),
       ]),
-      el('div', { class: 'incoming-actions' }, [answer, decline]),
+      el('div', { class: 'incoming-actions' }, buttons),
     ]);
   }
 

@@ -8,7 +8,7 @@ import { t, setLanguage, resolveLanguage, onLanguageChange } from './i18n.js';
 import { createApi } from './api.js';
 import { connectEvents } from './events.js';
 import { describeError } from './field-errors.js';
-import { guardButton, focusGuarded, onIncomingAction, refocusAction } from './calls.js';
+import { focusGuarded, incomingButtons, onIncomingAction, refocusAction } from './calls.js';
 import * as view from './call-view.js';
 
 const KEY = 'arsphone.token';
@@ -119,20 +119,12 @@ function ringing() {
 function item(call) {
   const p = view.party(call);
   const account = accounts.get(call.account_id);
-  const suffix = el('span', { class: 'vh', text: ' ' + t('incoming.from', { party: p.title }) });
-  const answer = el('button', { class: 'call answer', attrs: { type: 'button', 'data-action': 'answer' } }, [el('span', { text: t('incoming.answer') }), suffix]);
-  const decline = el('button', { class: 'danger decline', attrs: { type: 'button', 'data-action': 'decline' } }, [
-    el('span', { text: t('incoming.decline') }),
-    suffix.cloneNode(true),
-  ]);
-  guardButton(answer);
-  guardButton(decline);
-  answer.disabled = decline.disabled = pending.has(call.id);
+  const buttons = incomingButtons(call, pending.has(call.id));
   return el('li', { class: 'popup-call', attrs: { 'data-id': call.id, 'aria-busy': pending.has(call.id) ? 'true' : null } }, [
     el('p', { class: 'popup-party', text: p.title }),
     p.name && p.number !== p.name ? el('p', { class: 'popup-number', text: p.number }) : null,
     account ? el('p', { class: 'popup-account', text: t('call.to_account', { account }) }) : null,
-    el('div', { class: 'popup-actions' }, [answer, decline]),
+    el('div', { class: 'popup-actions' }, buttons),
   ]);
 }
 
